@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { ADAPTERS } from '../providers/registry.js';
+import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
+import { durationSchema, formatDuration } from './duration.js';
+
+/** Tags the data contract owns; a target's static tags may not overwrite them. */
+export const RESERVED_TAGS = [
+  'provider',
+  'endpoint',
+  'target',
+  'project',
+  'outcome',
+  'project_name',
+  'region',
+];
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+const tagsSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'tag keys are letters, digits and _' })
+      .refine((key) => !RESERVED_TAGS.includes(key), {
+        message: `reserved tag (${RESERVED_TAGS.join(', ')})`,
+      }),
+    z.string().min(1),
+  )
+  .describe('Static tags added to every `concurrency` point of this target.');
+
+/** The keys every target has, whatever its endpoint. */
+const commonTargetShape = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+      message: 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    })
+    .describe('Unique name of the target: the `target` tag.'),
+  secret: z
+    .string()
+    .min(1)
+    .describe("Name of the Secrets Manager secret holding this provider's credentials."),
+  interval: durationSchema.describe(
+    'Time between samples: a divisor of a minute ("5s", "10s", "30s") or whole minutes ("1m", "5m").',
+  ),
+  timeout: durationSchema
+    .prefault('10s')
+    .describe('How long one attempt may take, body included. Default "10s".'),
+  baseUrl: z
+    .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+    .optional()
+    .describe("Overrides the provider's production host (a simulator, a proxy, a staging host)."),
+  tags: tagsSchema.prefault({}),
+};
+
+function targetSchemaOf(adapter: AnyAdapter) {
+  return z.strictObject({
+    endpoint: z.literal(adapter.endpoint),
+    ...commonTargetShape,
+    ...adapter.targetShape,
+  });
+}
+
+const [first, ...rest] = ADAPTERS.map(targetSchemaOf);
+const targetUnion = z.discriminatedUnion('endpoint', [first as ReturnType<typeof targetSchemaOf>, ...rest], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `expected one of ${ADAPTERS.map((adapter) => `"${adapter.endpoint}"`).join(', ')}`
+      : undefined,
+});
+
+/** Whether EventBridge (minute granularity) plus in-run sub-minute sampling can keep this interval exactly. */
+export function intervalProblem(intervalMs: number): string | undefined {
+  if (intervalMs < MINUTE_MS && MINUTE_MS % intervalMs !== 0) {
+    return `${formatDuration(intervalMs)} does not divide a minute evenly (use 5s, 6s, 10s, 12s, 15s, 20s or 30s)`;
+  }
+  if (intervalMs >= MINUTE_MS && intervalMs % MINUTE_MS !== 0) {
+    return `${formatDuration(intervalMs)} is not a whole number of minutes`;
+  }
+  if (intervalMs > DAY_MS) return `${formatDuration(intervalMs)} is longer than a day`;
+  return undefined;
+}
+
+const targetSchema = targetUnion.superRefine((parsed, ctx) => {
+  const target = parsed as unknown as BaseTarget;
+  const adapter = ADAPTERS.find((candidate) => candidate.endpoint === target.endpoint) as AnyAdapter;
+  if (target.interval < adapter.floorMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['interval'],
+      message: `${formatDuration(target.interval)} is below ${adapter.endpoint}'s ${adapter.floorMs / 1000} s floor (${adapter.floorSource})`,
+    });
+  }
+  const problem = intervalProblem(target.interval);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['interval'], message: problem });
+  if (target.timeout > MINUTE_MS) {
+    ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'at most 1m: a run lasts about a minute' });
+  }
+  if (adapter.defaultBaseUrl === undefined && target.baseUrl === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['baseUrl'],
+      message: `required for ${adapter.endpoint}: each customer has its own host (e.g. "https://your-app.imkit.io")`,
+    });
+  }
+});
+
+const influxSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).describe('InfluxDB base URL.'),
+    apiVersion: z
+      .union([z.literal(1), z.literal(2)])
+      .default(2)
+      .describe('2: `/api/v2/write` (InfluxDB 2.x, 3.x, Cloud, Timestream); 1: `/write` of InfluxDB 1.x.'),
+    org: z.string().min(1).optional().describe('apiVersion 2: organisation.'),
+    bucket: z.string().min(1).optional().describe('apiVersion 2: bucket; `db/rp` reaches a 1.8+ database.'),
+    database: z.string().min(1).optional().describe('apiVersion 1: database.'),
+    retentionPolicy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('apiVersion 1: retention policy (default policy if unset).'),
+    tokenSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Secret with `{"token"}` (v2) or `{"username","password"}` (v1); none for an open server.'),
+    timeout: durationSchema.prefault('10s').describe('Timeout of one write request. Default "10s".'),
+  })
+  .superRefine((influx, ctx) => {
+    const needs = influx.apiVersion === 2 ? ['bucket'] : ['database'];
+    const forbids = influx.apiVersion === 2 ? ['database', 'retentionPolicy'] : ['org', 'bucket'];
+    for (const key of needs) {
+      if (influx[key as keyof typeof influx] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `required when apiVersion is ${influx.apiVersion}`,
+        });
+      }
+    }
+    for (const key of forbids) {
+      if (influx[key as keyof typeof influx] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `not used when apiVersion is ${influx.apiVersion}`,
+        });
+      }
+    }
+  });
+
+/** The collector's configuration file: the single source of truth for the CLI, the Lambda and the stack. */
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
+    influx: influxSchema,
+    targets: z.array(targetSchema).min(1, { message: 'at least one target is needed' }),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(16)
+      .describe('How many requests one run has in flight at most. Default 16.'),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(3)
+      .describe('Attempts per sample for retryable failures (timeouts, resets, 5xx). Default 3.'),
+  })
+  .superRefine(
+    (config, ctx) => {
+      const seen = new Map<string, number>();
+      (config.targets as unknown as BaseTarget[]).forEach((target, index) => {
+        const earlier = seen.get(target.name);
+        if (earlier !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', index, 'name'],
+            message: `"${target.name}" is already the name of targets[${earlier}]: names must be unique`,
+          });
+        }
+        seen.set(target.name, index);
+      });
+    },
+    // Duplicate names are worth reporting even while other keys of the file are still wrong.
+    { when: (payload) => Array.isArray((payload.value as { targets?: unknown })?.targets) },
+  );
+
+type ShapeOf<A> = A extends Adapter<infer Shape, z.ZodType> ? z.output<z.ZodObject<Shape>> : never;
+
+/** A validated target: the common keys plus those of its endpoint (durations in milliseconds). */
+export type Target = BaseTarget & ShapeOf<(typeof ADAPTERS)[number]>;
+
+/** A validated configuration, defaults applied and durations in milliseconds. */
+export type Config = Omit<z.output<typeof configSchema>, 'targets'> & { targets: Target[] };
+export type ConfigInput = z.input<typeof configSchema>;
+export type InfluxConfig = Config['influx'];

@@ -1,0 +1,71 @@
+import { Point } from '@influxdata/influxdb-client';
+import type { Target } from '../config/schema.js';
+import type { Outcome } from '../providers/outcome.js';
+import type { AnyAdapter, Sample } from '../providers/types.js';
+
+/** Measurement names of the data contract (shared/PROVIDERS.md). */
+export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
+
+/** What one attempt to sample a target came to, whatever the outcome: the stuff of `collector_run`. */
+export interface SampleRecord {
+  target: Target;
+  adapter: AnyAdapter;
+  /** The scheduled time of the sample, in ms since the epoch. */
+  at: number;
+  outcome: Outcome;
+  /** The `project` tag, when known. */
+  project: string | undefined;
+  httpStatus: number;
+  attempts: number;
+  durationMs: number;
+  /** Empty when the outcome is `ok`. */
+  error: string;
+  /** Present when the outcome is `ok`. */
+  sample?: Sample;
+}
+
+/**
+ * Timestamps are whole seconds (samples fall on intervals of at least 3 s) and written with precision `s`,
+ * so that a retried or replayed write lands on the same point instead of beside it.
+ */
+function secondsOf(ms: number): string {
+  return String(Math.floor(ms / 1000));
+}
+
+/** The `concurrency` point of a successful sample. */
+export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Point {
+  const { target, adapter, sample } = record;
+  const point = new Point(MEASUREMENT.concurrency);
+  for (const [key, value] of Object.entries(target.tags)) point.tag(key, value);
+  point.tag('provider', adapter.provider).tag('endpoint', adapter.endpoint).tag('target', target.name);
+  const project = sample.project ?? record.project;
+  if (project) point.tag('project', project);
+  for (const [key, value] of Object.entries(sample.ints)) point.intField(key, value);
+  for (const [key, value] of Object.entries(sample.strings)) point.stringField(key, value);
+  return point.timestamp(secondsOf(record.at));
+}
+
+/** The `collector_run` point of any sample, written even when the fetch failed. */
+export function runPoint(record: SampleRecord): Point {
+  const point = new Point(MEASUREMENT.run)
+    .tag('target', record.target.name)
+    .tag('provider', record.adapter.provider)
+    .tag('endpoint', record.adapter.endpoint)
+    .tag('outcome', record.outcome);
+  const project = record.sample?.project ?? record.project;
+  if (project) point.tag('project', project);
+  point
+    .intField('up', record.outcome === 'ok' ? 1 : 0)
+    .intField('duration_ms', Math.round(record.durationMs))
+    .intField('http_status', record.httpStatus)
+    .intField('attempts', record.attempts);
+  if (record.error !== '') point.stringField('error', record.error);
+  return point.timestamp(secondsOf(record.at));
+}
+
+/** Both points of a sample record, in the order they are written. */
+export function pointsOf(record: SampleRecord): Point[] {
+  const points = record.sample ? [concurrencyPoint({ ...record, sample: record.sample })] : [];
+  points.push(runPoint(record));
+  return points;
+}

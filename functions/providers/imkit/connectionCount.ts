@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { countSchema, joinUrl, parseWith, shortMessage } from '../failures.js';
+import { defineAdapter } from '../types.js';
+
+const bodySchema = z.union([
+  z.object({ RC: z.literal(0), RM: z.string().optional(), result: z.object({ count: countSchema }) }),
+  // A body whose RC is not 0 is a failure even under HTTP 200; only its RC and RM are needed then.
+  z.object({ RC: z.number().refine((rc) => rc !== 0), RM: z.string().optional() }),
+]);
+
+/** `GET {app host}/admin/connection-count` with header `IM-API-KEY`. */
+export const connectionCount = defineAdapter({
+  endpoint: 'imkit.connectionCount',
+  provider: 'imkit',
+  // IMKit hosts each customer's app on its own host: the target's baseUrl is required.
+  defaultBaseUrl: undefined,
+  floorMs: 30_000,
+  floorSource: 'the IMKit page: "every 30 seconds or every minute"',
+  targetShape: {},
+  credentials: z.object({ apiKey: z.string().min(1) }),
+  // IMKit has no project id: the app host names the project.
+  project: (target) => (target.baseUrl ? new URL(target.baseUrl).host : undefined),
+  request(_target, credentials, baseUrl) {
+    return {
+      url: joinUrl(baseUrl, 'admin/connection-count'),
+      headers: { accept: 'application/json', 'IM-API-KEY': credentials.apiKey },
+    };
+  },
+  parse: (response) =>
+    parseWith(response, bodySchema, (body) => {
+      if ('result' in body) return { ints: { live: body.result.count }, strings: {} };
+      const auth = body.RC === 401 || body.RC === 403;
+      return {
+        outcome: auth ? 'auth' : 'upstream',
+        httpStatus: response.status,
+        message: shortMessage(`RC ${body.RC}: ${body.RM ?? 'no message'}`),
+        retryable: !auth,
+      };
+    }),
+});

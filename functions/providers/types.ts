@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import type { Outcome } from './outcome.js';
+
+/** What an adapter asks the HTTP edge to fetch. */
+export interface ProviderRequest {
+  url: URL;
+  headers: Record<string, string>;
+}
+
+/** A complete HTTP answer, as the HTTP edge read it. */
+export interface ProviderResponse {
+  status: number;
+  headers: Headers;
+  /** The body decoded as UTF-8 (the edge rejects bodies that are not). */
+  body: string;
+}
+
+/** One successful reading of an endpoint, before it becomes a point. */
+export interface Sample {
+  /** The `project` tag when only the response knows it (Metered's `appId`). */
+  project?: string;
+  /** Integer fields of the `concurrency` point. */
+  ints: Record<string, number>;
+  /** String fields of the `concurrency` point. */
+  strings: Record<string, string>;
+}
+
+/** Why a reading failed, classified for `collector_run` and for the retry decision. */
+export interface Failure {
+  outcome: Outcome;
+  /** 0 when there was no HTTP response. */
+  httpStatus: number;
+  /** Short and free of credentials: it becomes the `error` field. */
+  message: string;
+  /** Whether another attempt inside the same sample may succeed (timeouts, resets, 5xx). */
+  retryable: boolean;
+  /** How long the provider asked us to wait, from `Retry-After` or its message. */
+  retryAfterMs?: number;
+}
+
+export type ParseResult = { ok: true; sample: Sample } | { ok: false; failure: Failure };
+
+/** The keys every target has, whatever its endpoint. */
+export interface BaseTarget {
+  name: string;
+  endpoint: string;
+  secret: string;
+  /** Milliseconds between samples. */
+  interval: number;
+  /** Milliseconds one attempt may take, response body included. */
+  timeout: number;
+  baseUrl?: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * One stats endpoint of one provider: how to ask it, and how to read its answer.
+ * Adapters are pure: they build requests and parse responses; the run does the I/O.
+ */
+export interface Adapter<
+  TShape extends z.ZodRawShape = z.ZodRawShape,
+  TCredentials extends z.ZodType = z.ZodType,
+> {
+  /** The endpoint id used in the config and in the `endpoint` tag, e.g. `streampixel.liveStats`. */
+  readonly endpoint: string;
+  /** The `provider` tag. */
+  readonly provider: string;
+  /** The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own. */
+  readonly defaultBaseUrl: string | undefined;
+  /** The shortest interval the provider's page allows, in milliseconds. */
+  readonly floorMs: number;
+  /** Where `floorMs` comes from, quoted in the configuration error. */
+  readonly floorSource: string;
+  /** Config keys this endpoint adds to a target. */
+  readonly targetShape: TShape;
+  /** The JSON keys this endpoint needs in its secret. */
+  readonly credentials: TCredentials;
+  /** The `project` tag known from the config alone. */
+  project(target: BaseTarget & z.output<z.ZodObject<TShape>>): string | undefined;
+  request(
+    target: BaseTarget & z.output<z.ZodObject<TShape>>,
+    credentials: z.output<TCredentials>,
+    baseUrl: string,
+  ): ProviderRequest;
+  parse(response: ProviderResponse): ParseResult;
+}
+
+/**
+ * An adapter with its types erased, as the registry and the run hold it: the config schema has already
+ * checked each target against its own adapter's shape.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
+export type AnyAdapter = Omit<Adapter<any, any>, 'project' | 'request'> & {
+  project(target: BaseTarget): string | undefined;
+  request(target: BaseTarget, credentials: unknown, baseUrl: string): ProviderRequest;
+};
+
+/** Keeps an adapter's own types while checking it against the interface. */
+export function defineAdapter<TShape extends z.ZodRawShape, TCredentials extends z.ZodType>(
+  adapter: Adapter<TShape, TCredentials>,
+): Adapter<TShape, TCredentials> {
+  return adapter;
+}

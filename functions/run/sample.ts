@@ -1,0 +1,190 @@
+import pRetry from 'p-retry';
+import { httpGet, TransportError } from '../http/get.js';
+import type { SampleRecord } from '../points/build.js';
+import { shortMessage } from '../providers/failures.js';
+import { adapterFor } from '../providers/registry.js';
+import type { AnyAdapter, Failure, Sample } from '../providers/types.js';
+import type { PlannedSample } from '../schedule/plan.js';
+import { parseCredentials } from '../secrets/credentials.js';
+import { SecretError } from '../secrets/source.js';
+import type { RunSecrets } from './credentials.js';
+import { redact } from './redact.js';
+
+/** How long a target rests after a 429 that said nothing about when to come back. */
+export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;
+
+/** What a sample needs from its run. */
+export interface SampleContext {
+  secrets: RunSecrets;
+  /** Attempts for retryable failures (timeouts, resets, 5xx); a 401/403 adds one after re-reading the secret. */
+  maxAttempts: number;
+  /** Epoch ms after which no attempt starts: the run keeps the rest of its time to write. */
+  stopAt: number;
+  /** Target name → epoch ms before which it is not polled, after a 429. Shared by the run's samples. */
+  backoff: Map<string, number>;
+  now: () => number;
+  /**
+   * A scheduled sample started later than this after its time is not taken: its value would be stamped with a
+   * time it does not describe (a throttled invocation that Lambda retried minutes later). Unset for `--once`.
+   */
+  maxLatenessMs?: number;
+  /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
+  retryDelayMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A failed attempt, carried through p-retry to the retry decision. */
+class AttemptFailedError extends Error {
+  override readonly name = 'AttemptFailedError';
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** Polls one target for one scheduled sample, retrying what may be retried; never throws. */
+export async function takeSample(planned: PlannedSample, context: SampleContext): Promise<SampleRecord> {
+  const { target, at } = planned;
+  const adapter = adapterFor(target.endpoint);
+  const started = context.now();
+  let attempts = 0;
+  const record = (outcome: Failure | Sample): SampleRecord => {
+    const base = {
+      target,
+      adapter,
+      at,
+      attempts,
+      durationMs: context.now() - started,
+      project: adapter.project(target),
+    };
+    if ('outcome' in outcome) {
+      const error = redact(outcome.message, context.secrets.known);
+      return { ...base, outcome: outcome.outcome, httpStatus: outcome.httpStatus, error };
+    }
+    return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
+  };
+
+  const lateness = started - at;
+  if (context.maxLatenessMs !== undefined && lateness > context.maxLatenessMs) {
+    const message = `not polled: the run reached this sample ${Math.round(lateness / 1000)} s after its scheduled time`;
+    return record({ outcome: 'timeout', httpStatus: 0, message, retryable: false });
+  }
+
+  const notBefore = context.backoff.get(target.name);
+  if (notBefore !== undefined && context.now() < notBefore) {
+    const message = `not polled: backing off after HTTP 429 until ${new Date(notBefore).toISOString()}`;
+    return record({ outcome: 'rate_limited', httpStatus: 0, message, retryable: false });
+  }
+
+  let secretString: string;
+  let credentials: unknown;
+  try {
+    secretString = await context.secrets.get(target.secret);
+    credentials = parseCredentials(target.secret, secretString, adapter.credentials);
+  } catch (error) {
+    return record(configFailure(error));
+  }
+
+  const attempt = async (): Promise<Sample | Failure> => {
+    if (context.now() >= context.stopAt) {
+      return {
+        outcome: 'timeout',
+        httpStatus: 0,
+        message: 'run deadline reached before polling',
+        retryable: false,
+      };
+    }
+    attempts++;
+    return fetchOnce(adapter, planned, credentials, context.signal);
+  };
+
+  try {
+    const sample = await pRetry(
+      async () => {
+        let result = await attempt();
+        if ('outcome' in result && result.outcome === 'auth') {
+          // The key may have been rotated since it was cached: one fresh read, one more try, then `auth`.
+          const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
+          if (fresh !== undefined) {
+            secretString = fresh;
+            credentials = parseCredentials(target.secret, fresh, adapter.credentials);
+            result = await attempt();
+          }
+        }
+        if ('outcome' in result) throw new AttemptFailedError(result);
+        return result;
+      },
+      {
+        retries: context.maxAttempts - 1,
+        minTimeout: context.retryDelayMs ?? 250,
+        maxTimeout: 4_000,
+        randomize: true,
+        maxRetryTime: Math.max(0, context.stopAt - context.now()),
+        shouldRetry: ({ error }) => error instanceof AttemptFailedError && error.failure.retryable,
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          const wait = error instanceof AttemptFailedError ? error.failure.retryAfterMs : undefined;
+          if (wait && retriesLeft > 0 && error instanceof AttemptFailedError && error.failure.retryable) {
+            await sleep(Math.min(wait, Math.max(0, context.stopAt - context.now())));
+          }
+        },
+      },
+    );
+    return record(sample);
+  } catch (error) {
+    const failure = error instanceof AttemptFailedError ? error.failure : unexpectedFailure(error);
+    if (failure.outcome === 'rate_limited') {
+      context.backoff.set(
+        target.name,
+        context.now() + (failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS),
+      );
+    }
+    return record(failure);
+  }
+}
+
+async function fetchOnce(
+  adapter: AnyAdapter,
+  { target }: PlannedSample,
+  credentials: unknown,
+  signal: AbortSignal | undefined,
+): Promise<Sample | Failure> {
+  const baseUrl = target.baseUrl ?? (adapter.defaultBaseUrl as string);
+  const request = adapter.request(target, credentials, baseUrl);
+  try {
+    const response = await httpGet(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
+    const parsed = adapter.parse(response);
+    return parsed.ok ? parsed.sample : parsed.failure;
+  } catch (error) {
+    if (error instanceof TransportError) return transportFailure(error);
+    throw error;
+  }
+}
+
+/** The one place that turns a missing answer into an outcome and a retry decision. */
+function transportFailure(error: TransportError): Failure {
+  const message = shortMessage(error.message);
+  switch (error.kind) {
+    case 'timeout':
+      return { outcome: 'timeout', httpStatus: error.httpStatus, message, retryable: true };
+    case 'network':
+      return { outcome: 'upstream', httpStatus: 0, message, retryable: true };
+    default:
+      return { outcome: 'bad_response', httpStatus: error.httpStatus, message, retryable: false };
+  }
+}
+
+function configFailure(error: unknown): Failure {
+  if (error instanceof SecretError) {
+    return { outcome: 'config', httpStatus: 0, message: shortMessage(error.message), retryable: false };
+  }
+  return unexpectedFailure(error);
+}
+
+/** A bug or an unforeseen exception stays this sample's failure instead of ending the run. */
+function unexpectedFailure(error: unknown): Failure {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { outcome: 'bad_response', httpStatus: 0, message: shortMessage(message), retryable: false };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
