@@ -151,6 +151,28 @@ const influxSchema = z
     }
   });
 
+const deploySchema = z
+  .strictObject({
+    shardSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(200)
+      .describe('Targets one Lambda invocation polls at most; larger interval groups are split into shards. Default 200.'),
+    createSecrets: z
+      .boolean()
+      .default(false)
+      .describe('Create the named secrets (empty, with the right JSON keys) instead of importing existing ones.'),
+    logRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe('Days the functions\' CloudWatch logs are kept. Default 30.'),
+  })
+  .describe('How `cdk deploy` builds the stack; the CLI ignores it.');
+
 /** The collector's configuration file: the single source of truth for the CLI, the Lambda and the stack. */
 export const configSchema = z
   .strictObject({
@@ -171,6 +193,7 @@ export const configSchema = z
       .max(5)
       .default(3)
       .describe('Attempts per sample for retryable failures (timeouts, resets, 5xx). Default 3.'),
+    deploy: deploySchema.prefault({}),
   })
   .superRefine(
     (config, ctx) => {

@@ -74,7 +74,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const summary: RunSummary = { records: [], pointsWritten: 0, unwritten: [] };
 
   const runSlot = async (slot: PlannedSample[]): Promise<void> => {
-    const at = (slot[0] as PlannedSample).at;
+    const at = Math.min(...slot.map((planned) => planned.at));
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
     const records = await Promise.all(slot.map((planned) => limit(() => takeSample(planned, context))));
     for (const failed of records.filter((record) => record.outcome !== 'ok')) {
@@ -105,7 +105,9 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     }
   };
 
-  await Promise.all(slotsOf(plan.samples).map(runSlot));
+  // `--once` samples everything now: one slot, one batch, whatever each target's truncated time.
+  const slots = plan.waitForSchedule ? slotsOf(plan.samples) : [[...plan.samples]];
+  await Promise.all(slots.filter((slot) => slot.length > 0).map(runSlot));
   summary.records.sort((a, b) => a.at - b.at || a.target.name.localeCompare(b.target.name));
   summary.unwritten.sort((a, b) => a.at - b.at);
   return summary;

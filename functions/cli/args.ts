@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+
+/** The options of `npm run collect` (see shared/CLI.md). */
+export interface CollectArgs {
+  config: string;
+  once: boolean;
+  dryRun: boolean;
+  targets: string[];
+  secretsFile?: string;
+  help: boolean;
+}
+
+export const COLLECT_USAGE = `Usage: npm run collect -- --config FILE [options]
+
+  --config FILE         the collector config (required)
+  --once                one sample of every target, now, then exit
+  --dry-run             print line protocol to stdout; write nothing anywhere
+  --target NAME         only this target (repeatable)
+  --secrets-file FILE   JSON map of secret name -> value, instead of AWS Secrets Manager
+  -h, --help            this text
+
+Without --once it keeps running, one run per minute, like a scheduled Lambda.
+Exit codes: 0 all samples taken and written, 1 a target failed or points were not written,
+2 configuration error (nothing polled).`;
+
+/** Parses argv; a bad flag is a `ConfigError` (exit 2) that names it. */
+export function parseCollectArgs(argv: readonly string[]): CollectArgs {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  if (values.help) return { config: '', once: false, dryRun: false, targets: [], help: true };
+  if (!values.config) throw new ConfigError(['--config FILE is required']);
+  return {
+    config: values.config,
+    once: values.once ?? false,
+    dryRun: values['dry-run'] ?? false,
+    targets: values.target ?? [],
+    ...(values['secrets-file'] ? { secretsFile: values['secrets-file'] } : {}),
+    help: false,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: 'string' },
+      once: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      target: { type: 'string', multiple: true },
+      'secrets-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
