@@ -62,7 +62,12 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     const summary = await collectOnce(config, targets, { secrets, sink, log });
     return report(summary, sink, log);
   }
-  return collectForever(config, targets, { source: secrets, sink, log, ...(io.signal ? { signal: io.signal } : {}) });
+  return collectForever(config, targets, {
+    source: secrets,
+    sink,
+    log,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
 }
 
 interface Wiring {
@@ -97,7 +102,10 @@ async function collectForever(
   const backoff = new Map<string, number>();
   const running = new Set<Promise<unknown>>();
   let failed = false;
-  wiring.log.info('collecting every minute; stop with Ctrl-C', { targets: targets.length, sink: wiring.sink.description });
+  wiring.log.info('collecting every minute; stop with Ctrl-C', {
+    targets: targets.length,
+    sink: wiring.sink.description,
+  });
   while (!wiring.signal?.aborted) {
     const tick = Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS;
     await sleepUntil(tick, wiring.signal);
@@ -161,12 +169,18 @@ function sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
-  runCollectCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal })
+  runCollectCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  })
     .then((code) => {
       process.exitCode = code;
     })
     .catch((error: unknown) => {
-      process.stderr.write(`collector crashed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+      process.stderr.write(
+        `collector crashed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+      );
       process.exitCode = EXIT.failed;
     });
 }

@@ -159,17 +159,21 @@ const deploySchema = z
       .min(1)
       .max(1000)
       .default(200)
-      .describe('Targets one Lambda invocation polls at most; larger interval groups are split into shards. Default 200.'),
+      .describe(
+        'Targets one Lambda invocation polls at most; larger interval groups are split into shards. Default 200.',
+      ),
     createSecrets: z
       .boolean()
       .default(false)
-      .describe('Create the named secrets (empty, with the right JSON keys) instead of importing existing ones.'),
+      .describe(
+        'Create the named secrets (empty, with the right JSON keys) instead of importing existing ones.',
+      ),
     logRetentionDays: z
       .number()
       .int()
       .min(1)
       .default(30)
-      .describe('Days the functions\' CloudWatch logs are kept. Default 30.'),
+      .describe("Days the functions' CloudWatch logs are kept. Default 30."),
   })
   .describe('How `cdk deploy` builds the stack; the CLI ignores it.');
 

@@ -62,15 +62,20 @@ function transportErrorOf(
   return new TransportError('network', `connection failed (${code})`, status, { cause });
 }
 
-/** undici hides the socket error in `cause`; its code (ECONNRESET, ECONNREFUSED…) is the useful part. */
+/**
+ * undici hides the socket error in `cause`: its code (ECONNRESET, ECONNREFUSED…) is the useful part, or else
+ * the innermost message (fetch refuses some ports outright: "bad port"). Neither carries the URL.
+ */
 function networkCodeOf(error: unknown): string {
   let current: unknown = error;
+  let innermost = 'unknown error';
   for (let depth = 0; depth < 4 && current; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    if (current instanceof Error && depth > 0) innermost = current.message;
     current = (current as { cause?: unknown }).cause;
   }
-  return error instanceof Error && error.name === 'AbortError' ? 'aborted' : 'unknown error';
+  return error instanceof Error && error.name === 'AbortError' ? 'aborted' : innermost;
 }
 
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {

@@ -1,0 +1,67 @@
+import type { Config } from '../../functions/config/schema.js';
+import type { PointSink } from '../../functions/influx/writer.js';
+import { collect, type RunLog, type RunSummary } from '../../functions/run/collect.js';
+import { RunSecrets } from '../../functions/run/credentials.js';
+import { planOnce, planTick } from '../../functions/schedule/plan.js';
+import type { SecretSource } from '../../functions/secrets/source.js';
+
+/** A run log that keeps its lines, so that tests can search them (for leaks, for outcomes). */
+export function memoryLog(): RunLog & { lines: string[] } {
+  const lines: string[] = [];
+  const line = (level: string) => (message: string, attributes: Record<string, unknown>) => {
+    lines.push(JSON.stringify({ level, message, ...attributes }));
+  };
+  return { lines, info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** One `--once` style run of every target of a config, as the CLI does it. */
+export function runOnce(
+  config: Config,
+  source: SecretSource,
+  sink: PointSink,
+  log: RunLog = memoryLog(),
+  backoff?: Map<string, number>,
+): Promise<RunSummary> {
+  const now = Date.now();
+  return collect(
+    {
+      samples: planOnce(config.targets, now),
+      waitForSchedule: false,
+      stopSamplingAt: now + 20_000,
+      finishBy: now + 40_000,
+    },
+    {
+      secrets: new RunSecrets(source),
+      sink,
+      log,
+      concurrency: config.concurrency,
+      maxAttempts: config.maxAttempts,
+      ...(backoff ? { backoff } : {}),
+    },
+  );
+}
+
+/** A scheduled run of a tick that already passed: every slot is due, so the run does not wait out the minute. */
+export function runPastTick(
+  config: Config,
+  source: SecretSource,
+  sink: PointSink,
+  tickMs: number,
+): Promise<RunSummary> {
+  const now = Date.now();
+  return collect(
+    {
+      samples: planTick(config.targets, tickMs),
+      waitForSchedule: true,
+      stopSamplingAt: now + 20_000,
+      finishBy: now + 40_000,
+    },
+    {
+      secrets: new RunSecrets(source),
+      sink,
+      log: memoryLog(),
+      concurrency: config.concurrency,
+      maxAttempts: config.maxAttempts,
+    },
+  );
+}
