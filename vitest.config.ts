@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     allowOnly: false,
     passWithNoTests: false,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

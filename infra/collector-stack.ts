@@ -1,0 +1,190 @@
+import { fileURLToPath } from 'node:url';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { Config } from '../functions/config/schema.js';
+import type { NetworkContext } from './context.js';
+import { CollectorAlarms } from './constructs/collector-alarms.js';
+import { CollectorFunction } from './constructs/collector-function.js';
+import { logRetentionOf } from './retention.js';
+import { failureAlarmPeriodMinutes, functionTimeoutMs, planRules } from './schedules.js';
+import { requiredSecrets } from './secrets.js';
+
+/** The repository root: `infra/..`. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HANDLER_ENTRY = fileURLToPath(new URL('../functions/handlers/collect.ts', import.meta.url));
+
+export interface CollectorStackProps extends StackProps {
+  /** The validated config: targets, InfluxDB, and the `deploy` section. */
+  config: Config;
+  /** The file `config` was read from (absolute), copied into the bundle. */
+  configFile: string;
+  /** Subnets and security group for an InfluxDB reachable only inside a VPC. */
+  network?: NetworkContext;
+  /** Subscribed to the alarm topic when given. */
+  alarmEmail?: string;
+}
+
+/**
+ * The collector in AWS: one function, one EventBridge rule per interval group (and per five shards), a
+ * dead-letter queue for failed or expired invocations, read access to exactly the configured secrets, and
+ * alarms on a topic. Environment-agnostic: it synthesises with no account, region or network look-up.
+ */
+export class CollectorStack extends Stack {
+  constructor(scope: Construct, id: string, props: CollectorStackProps) {
+    super(scope, id, {
+      description: 'Concurrency collector: polls Streampixel, IMKit and Metered on schedule into InfluxDB',
+      ...props,
+    });
+    const { config } = props;
+    Tags.of(this).add('app', 'concurrency-collector');
+
+    const rules = planRules(config);
+    const timeoutMs = functionTimeoutMs(config, rules);
+
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: it receives the failed and expired invocations of the ' +
+        'collector function and of its EventBridge rules, and nothing consumes it automatically.',
+    });
+
+    const fn = new CollectorFunction(this, 'Collector', {
+      entry: HANDLER_ENTRY,
+      projectRoot: PROJECT_ROOT,
+      configFile: props.configFile,
+      timeout: Duration.millis(timeoutMs),
+      logRetention: logRetentionOf(config.deploy.logRetentionDays),
+      onFailure: new SqsDestination(deadLetterQueue),
+      ...(props.network ? { network: this.network(props.network) } : {}),
+    });
+
+    for (const { name, keys } of requiredSecrets(config)) {
+      this.secret(name, keys, config.deploy.createSecrets).grantRead(fn);
+    }
+
+    // Overlap: every rule fires once per its rate and each run owns the sample times of its own tick, so two
+    // runs of a shard never poll the same tick, and a failed or late run is never repeated (retryAttempts 0,
+    // maxEventAge 1 min, here and on the function). A sub-minute run's samples all lie inside its minute
+    // (offsets < 60 s), so in the normal case it is over before the next run starts; only retries of its last
+    // samples can outlast the minute, bounded by the timeout. Reserved concurrency is not used: on the one
+    // function it would throttle every shard together, and per-shard functions would each take reserved
+    // capacity that new accounts (10 concurrent executions) do not have to give.
+    const ruleOutputs: Rule[] = [];
+    for (const planned of rules) {
+      const rule = new Rule(this, planned.id, {
+        description: describeRule(planned.intervalMs, planned.shards),
+        schedule: Schedule.expression(planned.rate),
+      });
+      for (const shard of planned.shards) {
+        rule.addTarget(
+          new LambdaFunction(fn, {
+            event: RuleTargetInput.fromObject({ time: EventField.time, targets: shard }),
+            // EventBridge only retries when it could not hand the event to Lambda, so the run never started.
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(1),
+            deadLetterQueue,
+          }),
+        );
+      }
+      ruleOutputs.push(rule);
+    }
+
+    const topic = new Topic(this, 'AlarmTopic', { displayName: 'Concurrency collector alarms', enforceSSL: true });
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key, and a ' +
+        'customer-managed key would cost more than the rest of the stack; the messages carry only alarm ' +
+        'names and states, no figures and no credentials.',
+    });
+    if (props.alarmEmail) topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const alarms = new CollectorAlarms(this, 'Alarms', {
+      fn,
+      deadLetterQueue,
+      topic,
+      failurePeriodMinutes: failureAlarmPeriodMinutes(rules),
+    });
+
+    new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The collector function' });
+    new CfnOutput(this, 'LogGroupName', { value: fn.logGroup.logGroupName, description: "The function's logs" });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: deadLetterQueue.queueUrl,
+      description: 'Failed and expired invocations',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Subscribe here to get the alarms' });
+    for (const [index, rule] of ruleOutputs.entries()) {
+      const planned = rules[index] as (typeof rules)[number];
+      new CfnOutput(this, `Rule${planned.id}`, {
+        value: rule.ruleName,
+        description: `${planned.rate}: ${planned.shards.flat().length} target(s) in ${planned.shards.length} shard(s)`,
+      });
+    }
+    new CfnOutput(this, 'AlarmErrors', { value: alarms.errors.alarmName });
+    new CfnOutput(this, 'AlarmTargetsFailing', { value: alarms.targetsFailing.alarmName });
+    new CfnOutput(this, 'AlarmDeadLetters', { value: alarms.deadLetters.alarmName });
+  }
+
+  /**
+   * A secret the function reads: imported by name (existing secrets, the default), or created with every key
+   * its readers need set to "" for a person to fill in (`deploy.createSecrets`). Empty placeholders are the only
+   * values that ever reach the template; nothing is generated, so nothing secret is in it or in the logs.
+   */
+  private secret(name: string, keys: readonly string[], create: boolean): ISecret {
+    const id = `Secret[${encodeURIComponent(name)}]`;
+    if (!create) return Secret.fromSecretNameV2(this, id, name);
+    const secret = new Secret(this, id, {
+      secretName: name,
+      description: `Concurrency collector credentials: fill in ${keys.map((key) => `"${key}"`).join(', ')}`,
+      secretObjectValue: Object.fromEntries(keys.map((key) => [key, SecretValue.unsafePlainText('')])),
+      // Kept on `cdk destroy` and when createSecrets is turned off: it holds what a person typed in.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret holds API keys issued by third parties (Streampixel, IMKit, Metered, InfluxDB); they are ' +
+        'rotated in those consoles, not by a Secrets Manager rotation function.',
+    });
+    return secret;
+  }
+
+  /** The VPC, subnets and security group, imported by id without a look-up (so synth stays offline). */
+  private network(context: NetworkContext) {
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: context.vpcId, availabilityZones: [] });
+    const subnets = context.subnetIds.map((subnetId) => Subnet.fromSubnetId(this, `Subnet[${subnetId}]`, subnetId));
+    const securityGroups = context.securityGroupId
+      ? [SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', context.securityGroupId, { mutable: false })]
+      : undefined;
+    return { vpc, subnets, ...(securityGroups ? { securityGroups } : {}) };
+  }
+}
+
+/** A rule's description in the console (EventBridge allows 512 characters). */
+function describeRule(intervalMs: number, shards: readonly string[][]): string {
+  const names = shards.flat();
+  const text = `Every ${intervalMs / 1_000} s: ${names.length} target(s) in ${shards.length} shard(s): ${names.join(', ')}`;
+  return text.length <= 512 ? text : `${text.slice(0, 509)}...`;
+}

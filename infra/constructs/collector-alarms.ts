@@ -1,0 +1,86 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './collector-function.js';
+
+export interface CollectorAlarmsProps {
+  fn: IFunction;
+  deadLetterQueue: IQueue;
+  /** Notified when an alarm goes off and when it recovers. */
+  topic: ITopic;
+  /** Period of the failing-targets alarm, in minutes: see `failureAlarmPeriodMinutes`. */
+  failurePeriodMinutes: number;
+  /** How many consecutive failing periods raise the failing-targets alarm. */
+  failurePeriods?: number;
+}
+
+/** The collector's three alarms: the function fails, targets keep failing, invocations were dropped. */
+export class CollectorAlarms extends Construct {
+  /** A run threw (points could not be written to InfluxDB) or timed out. */
+  readonly errors: Alarm;
+  /** Some target failed in every one of the last three periods. */
+  readonly targetsFailing: Alarm;
+  /** An invocation failed or expired and its event is waiting in the dead-letter queue. */
+  readonly deadLetters: Alarm;
+
+  constructor(scope: Construct, id: string, props: CollectorAlarmsProps) {
+    super(scope, id);
+    const action = new SnsAction(props.topic);
+
+    // Target failures are data, not errors, so the handler only fails when InfluxDB kept refusing the points
+    // or the run timed out: each of those loses data, so one is enough.
+    this.errors = new Alarm(this, 'Errors', {
+      alarmDescription: 'The collector failed: points were not written to InfluxDB, or a run timed out. See its logs.',
+      metric: props.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // One failed sample (a provider's 503, a 429) is routine and retried by the next tick; a target that fails
+    // in three periods in a row is broken (bad key, deleted project, host down). The period spans a run of
+    // every rule, so a slow rule's failure is seen in each period.
+    const periods = props.failurePeriods ?? 3;
+    this.targetsFailing = new Alarm(this, 'TargetsFailing', {
+      alarmDescription:
+        `Targets failed in ${periods} periods in a row. The collector_run measurement in InfluxDB ` +
+        '(outcome tag) and the "sample failed" log lines say which target and why.',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'SamplesFailed',
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: Duration.minutes(props.failurePeriodMinutes),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // Also catches what the Errors alarm cannot: events that expired while throttled, never having run.
+    this.deadLetters = new Alarm(this, 'DeadLetters', {
+      alarmDescription:
+        'Invocations failed or expired: their events are in the dead-letter queue. Read them, then purge it.',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of [this.errors, this.targetsFailing, this.deadLetters]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { formatDuration } from '../functions/config/duration.js';
+import { ConfigError } from '../functions/config/errors.js';
+import type { Config, Target } from '../functions/config/schema.js';
+import { runBudgetMs } from '../functions/schedule/budget.js';
+import { scheduleOf } from '../functions/schedule/plan.js';
+
+/** EventBridge's hard limit of targets on one rule. */
+export const MAX_TARGETS_PER_RULE = 5;
+
+/** EventBridge's limit on a rule target's input template, in characters. */
+export const MAX_INPUT_CHARS = 8_192;
+
+/** Lambda's longest timeout, in milliseconds. */
+export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
+
+/**
+ * Added to a run's worst case to get the Lambda timeout, in milliseconds: the handler keeps 2 s back from its
+ * remaining time, and module initialisation plus the final metrics flush need a few more.
+ */
+export const TIMEOUT_MARGIN_MS = 10_000;
+
+/** The template of a rule target's input, less the names: `{"time":<time>,"targets":[…]}`. */
+const INPUT_OVERHEAD_CHARS = '{"time":<time>,"targets":}'.length;
+
+/** One EventBridge rule: the targets of one interval, split into shards, one rule target (invocation) each. */
+export interface PlannedRule {
+  /** Construct id, stable across deploys and readable: `Every10s`, `Every5m`, `Every10sPart2`. */
+  id: string;
+  /** The interval of every target of the rule, in milliseconds. */
+  intervalMs: number;
+  /** The rule's schedule expression: `rate(1 minute)` for one minute and less, `rate(5 minutes)`, `rate(1 hour)`. */
+  rate: string;
+  /** How many samples of each target one run takes (6 for `10s`, 1 for a minute or more). */
+  samplesPerRun: number;
+  /** Target names of each shard, sorted; each shard is one rule target, so one invocation per tick. */
+  shards: string[][];
+}
+
+/**
+ * The EventBridge rules of a config: targets grouped by interval, each group split into shards of at most
+ * `deploy.shardSize` targets (fewer when the names would not fit in a rule target's input), and a group of
+ * more than five shards spread over several rules (five targets per rule at most).
+ *
+ * Names are sorted inside a group, so reordering the config file changes nothing, and ids derive from the
+ * interval alone, so they stay the same from one deploy to the next.
+ */
+export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRule[] {
+  const groups = new Map<number, string[]>();
+  for (const target of config.targets) {
+    const names = groups.get(target.interval);
+    if (names) names.push(target.name);
+    else groups.set(target.interval, [target.name]);
+  }
+  const rules: PlannedRule[] = [];
+  for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
+    const { rateMinutes, samplesPerRun } = scheduleOf(intervalMs);
+    const shards = shardsOf(names.sort(compareNames), config.deploy.shardSize);
+    const groupId = `Every${formatDuration(intervalMs)}`;
+    for (let first = 0; first < shards.length; first += MAX_TARGETS_PER_RULE) {
+      const part = first / MAX_TARGETS_PER_RULE + 1;
+      rules.push({
+        id: part === 1 ? groupId : `${groupId}Part${part}`,
+        intervalMs,
+        rate: rateExpression(rateMinutes),
+        samplesPerRun,
+        shards: shards.slice(first, first + MAX_TARGETS_PER_RULE),
+      });
+    }
+  }
+  return rules;
+}
+
+/**
+ * Splits sorted names into the fewest shards of at most `shardSize` names whose input fits EventBridge's
+ * limit, balanced so that no shard holds more than one name more than another.
+ */
+export function shardsOf(names: readonly string[], shardSize: number): string[][] {
+  for (let count = Math.ceil(names.length / shardSize); ; count++) {
+    const shards = balanced(names, count);
+    if (shards.every((shard) => inputChars(shard) <= MAX_INPUT_CHARS)) return shards;
+  }
+}
+
+/** The length of a shard's input template, as EventBridge counts it. */
+export function inputChars(shard: readonly string[]): number {
+  return INPUT_OVERHEAD_CHARS + JSON.stringify(shard).length;
+}
+
+function balanced(names: readonly string[], count: number): string[][] {
+  const shards: string[][] = [];
+  let start = 0;
+  for (let index = 0; index < count; index++) {
+    const size = Math.floor(names.length / count) + (index < names.length % count ? 1 : 0);
+    shards.push(names.slice(start, start + size));
+    start += size;
+  }
+  return shards;
+}
+
+/** Code-unit order, the same on every machine (unlike `localeCompare`). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An EventBridge rate expression, in the largest whole unit (`rate(1 hour)` rather than `rate(60 minutes)`). */
+export function rateExpression(minutes: number): string {
+  const [amount, unit] =
+    minutes % 1_440 === 0 ? [minutes / 1_440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return `rate(${amount} ${unit}${amount === 1 ? '' : 's'})`;
+}
+
+/**
+ * The Lambda timeout, in milliseconds: the worst-case run of the slowest shard (`runBudgetMs`: its last
+ * sample's offset, that sample's every attempt timing out, and the final write) plus {@link TIMEOUT_MARGIN_MS},
+ * in whole seconds. One function serves every rule, so the slowest shard sets it.
+ *
+ * Throws a `ConfigError` when that exceeds Lambda's 15 minutes: the run could not end by itself.
+ */
+export function functionTimeoutMs(config: Pick<Config, 'targets' | 'influx' | 'maxAttempts'>, rules: readonly PlannedRule[]): number {
+  const byName = new Map(config.targets.map((target) => [target.name, target]));
+  let worst = { budgetMs: 0, rule: '' };
+  for (const rule of rules) {
+    for (const shard of rule.shards) {
+      const targets = shard.map((name) => byName.get(name) as Target);
+      const budgetMs = runBudgetMs(targets, config);
+      if (budgetMs > worst.budgetMs) worst = { budgetMs, rule: rule.id };
+    }
+  }
+  const timeoutMs = Math.ceil((worst.budgetMs + TIMEOUT_MARGIN_MS) / 1_000) * 1_000;
+  if (timeoutMs > LAMBDA_MAX_TIMEOUT_MS) {
+    throw new ConfigError([
+      `the worst-case run of the ${worst.rule} targets lasts ${formatSeconds(worst.budgetMs)} ` +
+        `(every attempt timing out, then the final write), more than Lambda's 15-minute limit allows with its ` +
+        `${TIMEOUT_MARGIN_MS / 1_000} s margin: lower maxAttempts, influx.timeout or those targets' timeout`,
+    ]);
+  }
+  return timeoutMs;
+}
+
+/**
+ * The period of the failing-targets alarm, in minutes: long enough that every rule runs at least once in it
+ * (the slowest rate), and at least 5 minutes; at most 6 hours, since CloudWatch evaluates at most a day and the
+ * alarm looks at three periods.
+ */
+export function failureAlarmPeriodMinutes(rules: readonly PlannedRule[]): number {
+  const slowest = Math.max(...rules.map((rule) => scheduleOf(rule.intervalMs).rateMinutes));
+  return Math.min(Math.max(5, slowest), 360);
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = Math.ceil(ms / 1_000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
