@@ -4,13 +4,12 @@
  * DEMO_SECONDS shortens the run (the tests use it).
  */
 import { execFileSync } from 'node:child_process';
-import type { Point } from '@influxdata/influxdb-client';
+import { streamLog } from '../functions/cli/logfmt.js';
 import { parseConfig } from '../functions/config/load.js';
 import type { Config } from '../functions/config/schema.js';
 import { LineProtocolPrinter } from '../functions/influx/dry-run.js';
 import { openInfluxWriter } from '../functions/influx/open.js';
 import type { PointSink, WriteOptions } from '../functions/influx/writer.js';
-import { streamLog } from '../functions/cli/logfmt.js';
 import { collect } from '../functions/run/collect.js';
 import { RunSecrets } from '../functions/run/credentials.js';
 import { planTick } from '../functions/schedule/plan.js';
@@ -45,9 +44,9 @@ function rollingPlan(config: Config, from: number) {
 function announcing(sink: PointSink): PointSink {
   return {
     description: sink.description,
-    async write(points: readonly Point[], options?: WriteOptions) {
-      await sink.write(points, options);
-      const samples = points.filter((point) => point.toLineProtocol()?.startsWith('concurrency,')).length;
+    async write(lines: readonly string[], options?: WriteOptions) {
+      await sink.write(lines, options);
+      const samples = lines.filter((line) => line.startsWith('concurrency,')).length;
       out.write(`  ${new Date().toISOString().slice(11, 19)}  ${samples} sample(s) -> ${sink.description}\n`);
     },
   };
@@ -59,11 +58,21 @@ async function summarise(influxd: Influxd): Promise<void> {
     DATABASE,
   );
   out.write('\nWhat InfluxDB now holds (measurement concurrency):\n\n');
-  out.write(`  ${'target'.padEnd(16)}${'samples'.padStart(8)}${'peak'.padStart(8)}${'latest'.padStart(8)}${'queue max'.padStart(11)}\n`);
+  out.write(
+    `  ${'target'.padEnd(16)}${'samples'.padStart(8)}${'peak'.padStart(8)}${'latest'.padStart(8)}${'queue max'.padStart(11)}\n`,
+  );
   for (const series of rows[0]?.series ?? []) {
-    const [, samples, peak, latest, queue] = series.values[0] as [number, number, number, number, number | null];
+    const [, samples, peak, latest, queue] = series.values[0] as [
+      number,
+      number,
+      number,
+      number,
+      number | null,
+    ];
     const name = series.tags?.target ?? '?';
-    out.write(`  ${name.padEnd(16)}${String(samples).padStart(8)}${String(peak).padStart(8)}${String(latest).padStart(8)}${String(queue ?? '-').padStart(11)}\n`);
+    out.write(
+      `  ${name.padEnd(16)}${String(samples).padStart(8)}${String(peak).padStart(8)}${String(latest).padStart(8)}${String(queue ?? '-').padStart(11)}\n`,
+    );
   }
   out.write('\nThat table is one InfluxQL query, the kind a Grafana panel runs:\n');
   out.write('  SELECT count(live), max(live), last(live), max(queued) FROM concurrency GROUP BY target\n');
@@ -93,22 +102,41 @@ async function main(): Promise<void> {
     if (influxd) out.write(`Throw-away InfluxDB 1.x: ${influxd.url} (database ${DATABASE})\n`);
     else {
       out.write('influxd is not installed, so the points are printed instead of written.\n');
-      out.write("To write to a real one: sudo apt-get install influxdb (Debian's package), then run the demo again.\n");
+      out.write(
+        "To write to a real one: sudo apt-get install influxdb (Debian's package), then run the demo again.\n",
+      );
     }
-    out.write(`\nCollecting for ${seconds} s (10 s, 30 s and 1 min targets), as the deployed schedule would:\n`);
+    out.write(
+      `\nCollecting for ${seconds} s (10 s, 30 s and 1 min targets), as the deployed schedule would:\n`,
+    );
 
     const sink = influxd ? await openInfluxWriter(config, secrets) : new LineProtocolPrinter(out);
     const start = Date.now();
     const summary = await collect(
-      { samples: rollingPlan(config, start), waitForSchedule: true, stopSamplingAt: start + seconds * 1000, finishBy: start + seconds * 1000 + 30_000 },
-      { secrets, sink: announcing(sink), log: streamLog(process.stderr), concurrency: config.concurrency, maxAttempts: config.maxAttempts },
+      {
+        samples: rollingPlan(config, start),
+        waitForSchedule: true,
+        stopSamplingAt: start + seconds * 1000,
+        finishBy: start + seconds * 1000 + 30_000,
+      },
+      {
+        secrets,
+        sink: announcing(sink),
+        log: streamLog(process.stderr),
+        concurrency: config.concurrency,
+        maxAttempts: config.maxAttempts,
+      },
     );
     const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
-    out.write(`\n${summary.records.length} samples, ${failed} failed, ${summary.pointsWritten} points written.\n`);
+    out.write(
+      `\n${summary.records.length} samples, ${failed} failed, ${summary.pointsWritten} points written.\n`,
+    );
     if (influxd) await summarise(influxd);
     out.write('\nThe demo removes its simulator, InfluxDB and files now. To go on by hand:\n');
     out.write('  npm run simulate          # prints a config and a secrets map pointing at the simulator\n');
-    out.write('  npm run collect -- --config collector.config.json --secrets-file local-secrets.json --once\n');
+    out.write(
+      '  npm run collect -- --config collector.config.json --secrets-file local-secrets.json --once\n',
+    );
     process.exitCode = failed > 0 || summary.unwritten.length > 0 ? 1 : 0;
   } finally {
     await simulator.close();

@@ -8,8 +8,13 @@ export interface CollectArgs {
   dryRun: boolean;
   targets: string[];
   secretsFile?: string;
+  /** Where unwritten batches wait for the next run. */
+  spillDir: string;
   help: boolean;
 }
+
+/** Beside the working directory, so that cron runs of `--once` from one folder share their spill. */
+export const DEFAULT_SPILL_DIR = '.collector/spill';
 
 export const COLLECT_USAGE = `Usage: npm run collect -- --config FILE [options]
 
@@ -18,6 +23,8 @@ export const COLLECT_USAGE = `Usage: npm run collect -- --config FILE [options]
   --dry-run             print line protocol to stdout; write nothing anywhere
   --target NAME         only this target (repeatable)
   --secrets-file FILE   JSON map of secret name -> value, instead of AWS Secrets Manager
+  --spill-dir DIR       where batches InfluxDB did not take wait for the next run
+                        (default ${DEFAULT_SPILL_DIR}; refused points go to DIR/rejected/)
   -h, --help            this text
 
 Without --once it keeps running, one run per minute, like a scheduled Lambda.
@@ -32,7 +39,8 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
-  if (values.help) return { config: '', once: false, dryRun: false, targets: [], help: true };
+  if (values.help)
+    return { config: '', once: false, dryRun: false, targets: [], spillDir: DEFAULT_SPILL_DIR, help: true };
   if (!values.config) throw new ConfigError(['--config FILE is required']);
   return {
     config: values.config,
@@ -40,6 +48,7 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
     dryRun: values['dry-run'] ?? false,
     targets: values.target ?? [],
     ...(values['secrets-file'] ? { secretsFile: values['secrets-file'] } : {}),
+    spillDir: values['spill-dir'] ?? DEFAULT_SPILL_DIR,
     help: false,
   };
 }
@@ -55,6 +64,7 @@ function parse(argv: readonly string[]) {
       'dry-run': { type: 'boolean' },
       target: { type: 'string', multiple: true },
       'secrets-file': { type: 'string' },
+      'spill-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -6,13 +6,15 @@ import { selectTargets } from '../config/select.js';
 import { LineProtocolPrinter } from '../influx/dry-run.js';
 import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
-import { collect, type RunLog, type RunSummary } from '../run/collect.js';
+import { collect, lostBatches, type RunLog, type RunSummary } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce, planTick } from '../schedule/plan.js';
 import { FileSecretSource } from '../secrets/file.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
+import { DirectorySpillStore } from '../spill/directory.js';
+import type { SpillStore } from '../spill/store.js';
 import { COLLECT_USAGE, type CollectArgs, parseCollectArgs } from './args.js';
 import { streamLog } from './logfmt.js';
 
@@ -33,8 +35,10 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
   let args: CollectArgs;
   let config: Config;
   let targets: Target[];
+  let source: SecretSource;
   let secrets: RunSecrets;
   let sink: PointSink;
+  let spill: SpillStore | undefined;
   try {
     args = parseCollectArgs(argv);
     if (args.help) {
@@ -43,11 +47,11 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     }
     config = await loadConfig(args.config);
     targets = selectTargets(config, args.targets);
-    const source: SecretSource = args.secretsFile
-      ? await FileSecretSource.load(args.secretsFile)
-      : new SecretsManagerSource();
+    source = args.secretsFile ? await FileSecretSource.load(args.secretsFile) : new SecretsManagerSource();
     secrets = new RunSecrets(source);
     sink = args.dryRun ? new LineProtocolPrinter(io.stdout) : await openInfluxWriter(config, secrets);
+    // A dry run writes nothing anywhere: no spill, no replay.
+    spill = args.dryRun ? undefined : new DirectorySpillStore(args.spillDir);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof SecretError) {
       const problems = error instanceof ConfigError ? error.problems : [error.message];
@@ -58,25 +62,37 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     throw error;
   }
   const log = streamLog(io.stderr);
-  if (args.once) {
-    const summary = await collectOnce(config, targets, { secrets, sink, log });
-    return report(summary, sink, log);
-  }
-  return collectForever(config, targets, {
-    source: secrets,
+  // 429 back-offs outlive the process, so that cron's next `--once` does not poll a throttled target early.
+  const backoff = new Map(Object.entries((await spill?.loadState())?.backoff ?? {}));
+  const wiring: Wiring = {
     sink,
     log,
+    backoff,
+    ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-  });
+  };
+  if (args.once) {
+    const summary = await collectOnce(config, targets, secrets, wiring);
+    await saveBackoff(wiring);
+    return report(summary, wiring);
+  }
+  return collectForever(config, targets, source, wiring);
 }
 
 interface Wiring {
-  secrets: RunSecrets;
   sink: PointSink;
+  spill?: SpillStore;
   log: RunLog;
+  backoff: Map<string, number>;
+  signal?: AbortSignal;
 }
 
-function collectOnce(config: Config, targets: Target[], { secrets, sink, log }: Wiring): Promise<RunSummary> {
+function collectOnce(
+  config: Config,
+  targets: Target[],
+  secrets: RunSecrets,
+  wiring: Wiring,
+): Promise<RunSummary> {
   const now = Date.now();
   const sampling = Math.max(...targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)));
   return collect(
@@ -86,8 +102,16 @@ function collectOnce(config: Config, targets: Target[], { secrets, sink, log }: 
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    { secrets, sink, log, concurrency: config.concurrency, maxAttempts: config.maxAttempts },
+    { ...wiring, secrets, concurrency: config.concurrency, maxAttempts: config.maxAttempts },
   );
+}
+
+async function saveBackoff({ spill, backoff, log }: Wiring): Promise<void> {
+  const now = Date.now();
+  const resting = Object.fromEntries([...backoff].filter(([, until]) => until > now));
+  await spill?.saveState({ backoff: resting }).catch((error: unknown) => {
+    log.warn('could not save back-off state', { error: String(error) });
+  });
 }
 
 /**
@@ -97,9 +121,9 @@ function collectOnce(config: Config, targets: Target[], { secrets, sink, log }: 
 async function collectForever(
   config: Config,
   targets: Target[],
-  wiring: { source: RunSecrets; sink: PointSink; log: RunLog; signal?: AbortSignal },
+  source: SecretSource,
+  wiring: Wiring,
 ): Promise<number> {
-  const backoff = new Map<string, number>();
   const running = new Set<Promise<unknown>>();
   let failed = false;
   wiring.log.info('collecting every minute; stop with Ctrl-C', {
@@ -120,18 +144,16 @@ async function collectForever(
         stopSamplingAt: finishBy - writeReserveMs(config),
         finishBy,
       },
+      // Each run has its own secrets memo over the same source, so a rotated key is picked up.
       {
-        // Each run re-reads its secrets (through the source's own cache), so a rotated key is picked up.
-        secrets: new RunSecrets(wiring.source),
-        sink: wiring.sink,
-        log: wiring.log,
+        ...wiring,
+        secrets: new RunSecrets(source),
         concurrency: config.concurrency,
         maxAttempts: config.maxAttempts,
-        backoff,
-        ...(wiring.signal ? { signal: wiring.signal } : {}),
       },
-    ).then((summary) => {
-      failed ||= report(summary, wiring.sink, wiring.log) !== EXIT.ok;
+    ).then(async (summary) => {
+      await saveBackoff(wiring);
+      failed ||= report(summary, wiring) !== EXIT.ok;
     });
     running.add(run);
     void run.finally(() => running.delete(run));
@@ -140,18 +162,26 @@ async function collectForever(
   return failed ? EXIT.failed : EXIT.ok;
 }
 
-function report(summary: RunSummary, sink: PointSink, log: RunLog): number {
+function report(summary: RunSummary, { sink, spill, log }: Wiring): number {
   const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
-  const unwritten = summary.unwritten.reduce((count, batch) => count + batch.points.length, 0);
+  const count = (batches: RunSummary['unwritten']) =>
+    batches.reduce((sum, batch) => sum + batch.lines.length, 0);
+  const lost = count(lostBatches(summary));
+  const spilled = count(summary.unwritten) - lost;
   log.info('run finished', {
     samples: summary.records.length,
     ok: summary.records.length - failed,
     failed,
     points_written: summary.pointsWritten,
-    points_unwritten: unwritten,
+    points_spilled: spilled,
+    points_rejected: summary.rejected,
+    points_lost: lost,
+    points_replayed: summary.replay.points,
     sink: sink.description,
+    spill: spill?.description,
   });
-  return failed > 0 || unwritten > 0 ? EXIT.failed : EXIT.ok;
+  const clean = failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
+  return clean ? EXIT.ok : EXIT.failed;
 }
 
 function sleepUntil(time: number, signal?: AbortSignal): Promise<void> {

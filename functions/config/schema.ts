@@ -202,23 +202,32 @@ export const configSchema = z
   .superRefine(
     (config, ctx) => {
       const seen = new Map<string, number>();
-      (config.targets as unknown as BaseTarget[]).forEach((target, index) => {
-        const earlier = seen.get(target.name);
+      (config.targets as unknown[]).forEach((target, index) => {
+        // Runs on input that may have failed elsewhere: only entries that do have a name take part.
+        const name = (target as { name?: unknown } | null)?.name;
+        if (typeof name !== 'string') return;
+        const earlier = seen.get(name);
         if (earlier !== undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['targets', index, 'name'],
-            message: `"${target.name}" is already the name of targets[${earlier}]: names must be unique`,
+            message: `"${name}" is already the name of targets[${earlier}]: names must be unique`,
           });
         }
-        seen.set(target.name, index);
+        seen.set(name, index);
       });
     },
     // Duplicate names are worth reporting even while other keys of the file are still wrong.
     { when: (payload) => Array.isArray((payload.value as { targets?: unknown })?.targets) },
   );
 
-type ShapeOf<A> = A extends Adapter<infer Shape, z.ZodType> ? z.output<z.ZodObject<Shape>> : never;
+// An endpoint that adds no keys adds `{}` (zod's output of an empty shape is a record of `never`).
+type ShapeOf<A> =
+  A extends Adapter<infer Shape, z.ZodType>
+    ? keyof Shape extends never
+      ? object
+      : z.output<z.ZodObject<Shape>>
+    : never;
 
 /** A validated target: the common keys plus those of its endpoint (durations in milliseconds). */
 export type Target = BaseTarget & ShapeOf<(typeof ADAPTERS)[number]>;

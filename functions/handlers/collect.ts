@@ -5,11 +5,12 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { selectTargets } from '../config/select.js';
 import { openInfluxWriter } from '../influx/open.js';
-import { collect } from '../run/collect.js';
+import { collect, lostBatches } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { writeReserveMs } from '../schedule/budget.js';
 import { planTick } from '../schedule/plan.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
+import { S3SpillStore } from '../spill/s3.js';
 
 /** What an EventBridge rule sends: its scheduled time and the shard of targets this invocation polls. */
 export interface CollectEvent {
@@ -23,6 +24,8 @@ export interface CollectResult {
   samples: number;
   failed: number;
   pointsWritten: number;
+  pointsSpilled: number;
+  pointsReplayed: number;
 }
 
 /** Time kept back from Lambda's own timeout, for the runtime to return. */
@@ -34,12 +37,19 @@ const logger = new Logger({ serviceName: 'concurrency-collector' });
 const metrics = new Metrics({ namespace: 'ConcurrencyCollector', serviceName: 'concurrency-collector' });
 // Module scope: kept across warm invocations (config parsed once, secrets cached, 429 back-offs remembered).
 const secretSource = new SecretsManagerSource();
-const backoff = new Map<string, number>();
+const spill = process.env.SPILL_BUCKET ? new S3SpillStore(process.env.SPILL_BUCKET) : undefined;
 let config: Promise<Config> | undefined;
+let backoff: Promise<Map<string, number>> | undefined;
+
+/** 429 back-offs: remembered in memory while warm, and in the spill bucket across cold starts. */
+async function loadBackoff(): Promise<Map<string, number>> {
+  return new Map(Object.entries((await spill?.loadState())?.backoff ?? {}));
+}
 
 /**
  * The scheduled collector. Target failures are data (`collector_run`), not a failed invocation: throwing would
- * make Lambda's async retry poll every target of the shard again. It throws only when points could not be written.
+ * make Lambda's async retry poll every target of the shard again. It throws only when points could be neither
+ * written nor spilled.
  */
 export async function handler(event: CollectEvent, context: Context): Promise<CollectResult> {
   config ??= loadConfig(process.env.COLLECTOR_CONFIG_PATH ?? 'collector.config.json');
@@ -49,6 +59,8 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   const secrets = new RunSecrets(secretSource);
   const sink = await openInfluxWriter(loaded, secrets);
   const finishBy = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+  backoff ??= loadBackoff();
+  const resting = await backoff;
   const summary = await collect(
     {
       samples: planTick(targets, tick),
@@ -57,30 +69,52 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
       finishBy,
       maxLatenessMs: MAX_LATENESS_MS,
     },
-    { secrets, sink, log: logger, concurrency: loaded.concurrency, maxAttempts: loaded.maxAttempts, backoff },
+    {
+      secrets,
+      sink,
+      log: logger,
+      concurrency: loaded.concurrency,
+      maxAttempts: loaded.maxAttempts,
+      backoff: resting,
+      ...(spill ? { spill } : {}),
+    },
   );
+  const now = Date.now();
+  await spill
+    ?.saveState({ backoff: Object.fromEntries([...resting].filter(([, until]) => until > now)) })
+    .catch((error: unknown) => logger.warn('could not save back-off state', { error: String(error) }));
+
   const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
+  const lost = lostBatches(summary);
+  const count = (batches: typeof lost) => batches.reduce((sum, batch) => sum + batch.lines.length, 0);
+  const spilled = count(summary.unwritten) - count(lost);
   metrics.addMetric('SamplesTaken', MetricUnit.Count, summary.records.length);
   metrics.addMetric('SamplesFailed', MetricUnit.Count, failed);
   metrics.addMetric('PointsWritten', MetricUnit.Count, summary.pointsWritten);
-  metrics.addMetric(
-    'PointsUnwritten',
-    MetricUnit.Count,
-    summary.unwritten.reduce((n, b) => n + b.points.length, 0),
-  );
+  metrics.addMetric('PointsSpilled', MetricUnit.Count, spilled);
+  metrics.addMetric('PointsRejected', MetricUnit.Count, summary.rejected);
+  metrics.addMetric('PointsLost', MetricUnit.Count, count(lost));
+  metrics.addMetric('PointsReplayed', MetricUnit.Count, summary.replay.points);
   metrics.publishStoredMetrics();
   logger.info('run finished', {
     samples: summary.records.length,
     failed,
     points_written: summary.pointsWritten,
+    points_spilled: spilled,
+    points_replayed: summary.replay.points,
+    spill_waiting: summary.replay.remaining,
   });
-  if (summary.unwritten.length > 0) {
-    const lost = summary.unwritten.map(
-      (batch) => `${new Date(batch.at).toISOString()}: ${batch.error.message}`,
-    );
+  if (lost.length > 0) {
+    const why = lost.map((batch) => `${new Date(batch.at).toISOString()}: ${batch.error.message}`);
     throw new Error(
-      `${summary.unwritten.length} batch(es) could not be written to InfluxDB: ${lost.join('; ')}`,
+      `${count(lost)} point(s) could be neither written to InfluxDB nor spilled: ${why.join('; ')}`,
     );
   }
-  return { samples: summary.records.length, failed, pointsWritten: summary.pointsWritten };
+  return {
+    samples: summary.records.length,
+    failed,
+    pointsWritten: summary.pointsWritten,
+    pointsSpilled: spilled,
+    pointsReplayed: summary.replay.points,
+  };
 }

@@ -1,12 +1,12 @@
-import { HttpError, InfluxDB, type Point, setLogger } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import pRetry from 'p-retry';
 import type { InfluxConfig } from '../config/schema.js';
 import type { InfluxCredentials } from '../secrets/credentials.js';
 
-/** Where a run's points go: InfluxDB, or stdout for `--dry-run`. */
+/** Where a run's points go, as line protocol: InfluxDB, or stdout for `--dry-run`. */
 export interface PointSink {
   /** Writes one batch; resolves only once all of it was accepted. Throws `WriteError` otherwise. */
-  write(points: readonly Point[], options?: WriteOptions): Promise<void>;
+  write(lines: readonly string[], options?: WriteOptions): Promise<void>;
   /** Where the points go, for the run's summary (no credentials). */
   readonly description: string;
 }
@@ -18,6 +18,11 @@ export interface WriteOptions {
 
 /** A batch InfluxDB did not accept, with the retry decision made once, here. */
 export class WriteError extends Error {
+  /** The points themselves are at fault (malformed, too large): writing them again cannot succeed. */
+  get refusesPoints(): boolean {
+    return this.httpStatus === 400 || this.httpStatus === 413 || this.httpStatus === 422;
+  }
+
   override readonly name = 'WriteError';
   constructor(
     message: string,
@@ -30,11 +35,6 @@ export class WriteError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** Line protocol of points, with whole-second timestamps (see `points/build.ts`). */
-export function toLines(points: readonly Point[]): string[] {
-  return points.map((point) => point.toLineProtocol()).filter((line): line is string => line !== undefined);
 }
 
 export interface InfluxWriterOptions {
@@ -82,36 +82,36 @@ export class InfluxWriter implements PointSink {
     this.description = `InfluxDB ${config.url} (${where})`;
   }
 
-  async write(points: readonly Point[], options: WriteOptions = {}): Promise<void> {
-    const lines = toLines(points);
+  async write(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
     let attempts = 0;
+    const writing = pRetry(
+      async () => {
+        attempts++;
+        await this.send(lines);
+      },
+      {
+        retries: this.options.maxAttempts - 1,
+        minTimeout: this.options.minRetryDelayMs,
+        maxTimeout: this.options.maxRetryDelayMs,
+        randomize: true,
+        ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
+        shouldRetry: ({ error }) => isRetryable(error),
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          const wait = retryAfterMs(error);
+          if (retriesLeft > 0 && wait > 0 && isRetryable(error))
+            await delay(Math.min(wait, this.options.maxRetryDelayMs));
+        },
+      },
+    );
     try {
-      await pRetry(
-        async () => {
-          attempts++;
-          await this.send(lines);
-        },
-        {
-          retries: this.options.maxAttempts - 1,
-          minTimeout: this.options.minRetryDelayMs,
-          maxTimeout: this.options.maxRetryDelayMs,
-          randomize: true,
-          ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
-          shouldRetry: ({ error }) => isRetryable(error),
-          onFailedAttempt: async ({ error, retriesLeft }) => {
-            const wait = retryAfterMs(error);
-            if (retriesLeft > 0 && wait > 0 && isRetryable(error))
-              await delay(Math.min(wait, this.options.maxRetryDelayMs));
-          },
-        },
-      );
+      await (options.deadline ? beforeDeadline(writing, options.deadline) : writing);
     } catch (error) {
       throw writeErrorOf(error, attempts);
     }
   }
 
-  private async send(lines: string[]): Promise<void> {
+  private async send(lines: readonly string[]): Promise<void> {
     if (this.config.apiVersion === 2) {
       // A WriteApi per attempt: its own retry buffer stays empty, so `close()` settles with this attempt's result.
       const writeApi = this.client.getWriteApi(this.config.org ?? '', this.config.bucket as string, 's', {
@@ -120,7 +120,7 @@ export class InfluxWriter implements PointSink {
         maxRetries: 0,
         gzipThreshold: 1_000,
       });
-      writeApi.writeRecords(lines);
+      writeApi.writeRecords([...lines]);
       await writeApi.close();
       return;
     }
@@ -144,6 +144,30 @@ function retryAfterMs(error: unknown): number {
   return error instanceof HttpError ? error.retryAfter() * 1_000 : 0;
 }
 
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/**
+ * A stalled InfluxDB must not eat the time the run keeps for spilling: past the deadline the attempt is given up
+ * (it may still land later; the spilled copy then overwrites the same points on replay).
+ */
+async function beforeDeadline(writing: Promise<void>, deadline: number): Promise<void> {
+  writing.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeadlineError('no answer from InfluxDB before the run had to move on')),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    await Promise.race([writing, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -154,7 +178,8 @@ function writeErrorOf(error: unknown, attempts: number): WriteError {
     return new WriteError(message, error.statusCode, isRetryable(error), attempts, { cause: error });
   }
   const code = (error as { code?: string }).code;
-  const what = code ?? (error as Error).message ?? String(error);
+  const what =
+    error instanceof DeadlineError ? error.message : (code ?? (error as Error).message ?? String(error));
   return new WriteError(`InfluxDB not reachable: ${what}`, 0, true, attempts, { cause: error });
 }
 

@@ -63,6 +63,11 @@ export function runPoint(record: SampleRecord): Point {
   return point.timestamp(secondsOf(record.at));
 }
 
+/** Line protocol of points, with whole-second timestamps (precision `s`). */
+export function toLines(points: readonly Point[]): string[] {
+  return points.map((point) => point.toLineProtocol()).filter((line): line is string => line !== undefined);
+}
+
 /** Both points of a sample record, in the order they are written. */
 export function pointsOf(record: SampleRecord): Point[] {
   const points = record.sample ? [concurrencyPoint({ ...record, sample: record.sample })] : [];

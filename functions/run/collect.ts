@@ -1,10 +1,11 @@
-import type { Point } from '@influxdata/influxdb-client';
 import pLimit from 'p-limit';
-import type { PointSink } from '../influx/writer.js';
-import { WriteError } from '../influx/writer.js';
-import { pointsOf, type SampleRecord } from '../points/build.js';
+import type { PointSink, WriteError } from '../influx/writer.js';
+import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
+import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from './credentials.js';
+import { deliver } from './deliver.js';
+import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
 
 /** Structured log lines; Powertools' Logger fits, and so does the CLI's stderr printer. */
@@ -14,28 +15,34 @@ export interface RunLog {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
-/** A batch that could not be written, kept whole so that it can be spilled and replayed. */
+/** A batch that could not be written now. */
 export interface UnwrittenBatch {
   /** Scheduled time of the batch's samples, ms since the epoch. */
   at: number;
-  points: Point[];
+  lines: string[];
   error: WriteError;
+  /** Where it waits for the next run; absent when it could not be spilled either: then it is lost. */
+  spilledAs?: string;
 }
 
 export interface RunSummary {
   /** Every sample's record, in scheduled order, failures included. */
   records: SampleRecord[];
   pointsWritten: number;
+  /** Batches not written now: spilled for the next run, or (without `spilledAs`) lost. */
   unwritten: UnwrittenBatch[];
+  /** Lines InfluxDB refused as malformed, kept under `rejected/`. */
+  rejected: number;
+  replay: ReplaySummary;
 }
 
 export interface RunPlan {
   samples: readonly PlannedSample[];
   /** Scheduled runs wait for each sample's time; `--once` samples at once. */
   waitForSchedule: boolean;
-  /** Epoch ms after which no sample or retry starts, so that the run keeps time to write. */
+  /** Epoch ms after which no sample or retry starts and requests in flight are abandoned, to keep time to write. */
   stopSamplingAt: number;
-  /** Epoch ms by which every write must be over. */
+  /** Epoch ms by which every write and spill must be over. */
   finishBy: number;
   /** See `SampleContext.maxLatenessMs`. */
   maxLatenessMs?: number;
@@ -44,6 +51,8 @@ export interface RunPlan {
 export interface RunDependencies {
   secrets: RunSecrets;
   sink: PointSink;
+  /** Where unwritten batches wait; without one (dry run) they are reported lost. */
+  spill?: SpillStore;
   log: RunLog;
   /** Requests in flight at most, across the run. */
   concurrency: number;
@@ -54,24 +63,51 @@ export interface RunDependencies {
   signal?: AbortSignal;
 }
 
+/** Time kept back from `finishBy` to spill a batch whose write failed. */
+const SPILL_RESERVE_MS = 3_000;
+/** At most this share of a run goes to replaying spilled batches, so replay never starves the current tick. */
+const REPLAY_SHARE = 0.5;
+
 /**
- * One run: takes the planned samples slot by slot (all samples of one scheduled time together), and writes
- * each slot's points as one batch as soon as the slot is done. A slot does not wait for a slow earlier one:
- * each waits only for its own time, and the concurrency bound is shared.
+ * One run: replays what earlier runs spilled, takes the planned samples slot by slot (all samples of one
+ * scheduled time together), and writes each slot's points as one batch as soon as the slot is done, spilling
+ * what InfluxDB does not take. A slot does not wait for a slow earlier one; the concurrency bound is shared.
  */
 export async function collect(plan: RunPlan, deps: RunDependencies): Promise<RunSummary> {
   const now = deps.now ?? Date.now;
+  const started = now();
   const limit = pLimit(deps.concurrency);
+  const samplingStop = AbortSignal.timeout(Math.max(0, plan.stopSamplingAt - started));
+  const signal = deps.signal ? AbortSignal.any([deps.signal, samplingStop]) : samplingStop;
   const context: SampleContext = {
     secrets: deps.secrets,
     maxAttempts: deps.maxAttempts,
     stopAt: plan.stopSamplingAt,
     backoff: deps.backoff ?? new Map(),
     now,
-    ...(deps.signal ? { signal: deps.signal } : {}),
+    signal,
     ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
   };
-  const summary: RunSummary = { records: [], pointsWritten: 0, unwritten: [] };
+  const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
+  const summary: RunSummary = {
+    records: [],
+    pointsWritten: 0,
+    unwritten: [],
+    rejected: 0,
+    replay: { batches: 0, points: 0, rejected: 0, remaining: 0 },
+  };
+
+  const replaying = deps.spill
+    ? replaySpilled(
+        deps.spill,
+        deps.sink,
+        started + (writeDeadline - started) * REPLAY_SHARE,
+        deps.log,
+      ).catch((error: unknown) => {
+        deps.log.error('replay failed', { error: String(error) });
+        return summary.replay;
+      })
+    : undefined;
 
   const runSlot = async (slot: PlannedSample[]): Promise<void> => {
     const at = Math.min(...slot.map((planned) => planned.at));
@@ -88,29 +124,53 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
       });
     }
     summary.records.push(...records);
-    const points = records.flatMap(pointsOf);
-    try {
-      await deps.sink.write(points, { deadline: plan.finishBy });
-      summary.pointsWritten += points.length;
-    } catch (error) {
-      const writeError =
-        error instanceof WriteError ? error : new WriteError(String(error), 0, true, 1, { cause: error });
-      deps.log.error('write failed', {
-        at: new Date(at).toISOString(),
-        points: points.length,
-        http_status: writeError.httpStatus,
-        error: writeError.message,
+    await writeBatch(at, toLines(records.flatMap(pointsOf)));
+  };
+
+  const writeBatch = async (at: number, lines: string[]): Promise<void> => {
+    const delivery = await deliver(deps.sink, lines, writeDeadline);
+    summary.pointsWritten += delivery.written;
+    for (const refused of delivery.rejected) {
+      summary.rejected += refused.lines.length;
+      const kept = await deps.spill?.reject(refused.lines, refused.message, at).catch(() => undefined);
+      deps.log.error('InfluxDB refused points', {
+        points: refused.lines.length,
+        error: refused.message,
+        kept_as: kept,
       });
-      summary.unwritten.push({ at, points, error: writeError });
     }
+    if (!delivery.error) return;
+    const batch: UnwrittenBatch = { at, lines: delivery.unsent, error: delivery.error };
+    try {
+      if (deps.spill) batch.spilledAs = await deps.spill.put(delivery.unsent, at);
+    } catch (error) {
+      deps.log.error('spill failed', { error: String(error) });
+    }
+    summary.unwritten.push(batch);
+    deps.log.error(
+      batch.spilledAs ? 'write failed: batch spilled for the next run' : 'write failed: batch lost',
+      {
+        at: new Date(at).toISOString(),
+        points: batch.lines.length,
+        http_status: batch.error.httpStatus,
+        error: batch.error.message,
+        spilled_as: batch.spilledAs,
+      },
+    );
   };
 
   // `--once` samples everything now: one slot, one batch, whatever each target's truncated time.
   const slots = plan.waitForSchedule ? slotsOf(plan.samples) : [[...plan.samples]];
   await Promise.all(slots.filter((slot) => slot.length > 0).map(runSlot));
+  if (replaying) summary.replay = await replaying;
   summary.records.sort((a, b) => a.at - b.at || a.target.name.localeCompare(b.target.name));
   summary.unwritten.sort((a, b) => a.at - b.at);
   return summary;
+}
+
+/** Batches neither written nor spilled: the only data a run can lose. */
+export function lostBatches(summary: RunSummary): UnwrittenBatch[] {
+  return summary.unwritten.filter((batch) => batch.spilledAs === undefined);
 }
 
 function sleepUntil(time: number, now: () => number, signal?: AbortSignal): Promise<void> {

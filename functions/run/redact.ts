@@ -19,11 +19,16 @@ export function secretValuesOf(secretString: string): string[] {
   return [...values].filter((value) => value.length >= MIN_SECRET_LENGTH);
 }
 
+/** The forms a value takes in a URL: path-encoded, and query-encoded as `URLSearchParams` writes it. */
+function encodedForms(secret: string): string[] {
+  return [secret, encodeURIComponent(secret), new URLSearchParams({ k: secret }).toString().slice(2)];
+}
+
 /** Replaces every known secret value in a text, URL-encoded forms included. */
 export function redact(text: string, secrets: Iterable<string>): string {
   let clean = text;
   for (const secret of secrets) {
-    for (const form of new Set([secret, encodeURIComponent(secret)])) clean = clean.split(form).join('***');
+    for (const form of new Set(encodedForms(secret))) clean = clean.split(form).join('***');
   }
   return clean;
 }

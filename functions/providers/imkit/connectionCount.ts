@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { countSchema, joinUrl, parseWith, shortMessage } from '../failures.js';
 import { defineAdapter } from '../types.js';
 
-const bodySchema = z.union([
-  z.object({ RC: z.literal(0), RM: z.string().optional(), result: z.object({ count: countSchema }) }),
-  // A body whose RC is not 0 is a failure even under HTTP 200; only its RC and RM are needed then.
-  z.object({ RC: z.number().refine((rc) => rc !== 0), RM: z.string().optional() }),
-]);
+// A body whose RC is not 0 is a failure even under HTTP 200; only its RC and RM are needed then.
+const bodySchema = z.object({
+  RC: z.number(),
+  RM: z.string().optional(),
+  result: z.object({ count: countSchema }).optional(),
+});
 
 /** `GET {app host}/admin/connection-count` with header `IM-API-KEY`. */
 export const connectionCount = defineAdapter({
@@ -28,7 +29,15 @@ export const connectionCount = defineAdapter({
   },
   parse: (response) =>
     parseWith(response, bodySchema, (body) => {
-      if ('result' in body) return { ints: { live: body.result.count }, strings: {} };
+      if (body.RC === 0) {
+        if (body.result) return { ints: { live: body.result.count }, strings: {} };
+        return {
+          outcome: 'bad_response',
+          httpStatus: response.status,
+          message: 'RC 0 without result.count',
+          retryable: false,
+        };
+      }
       const auth = body.RC === 401 || body.RC === 403;
       return {
         outcome: auth ? 'auth' : 'upstream',

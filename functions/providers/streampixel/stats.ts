@@ -10,7 +10,12 @@ export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 /** Config keys of a Streampixel target. */
 export const streampixelTargetShape = {
   /** The project whose concurrency is read. */
-  projectId: z.string().min(1).describe('Streampixel project id (the `{id}` of the stats path).'),
+  projectId: z
+    .string()
+    .min(1)
+    // URLs resolve dot segments even when encoded: `..` would send the key to another path.
+    .refine((id) => id !== '.' && id !== '..', { message: 'a project id cannot be "." or ".."' })
+    .describe('Streampixel project id (the `{id}` of the stats path).'),
 };
 
 export function parseStats(response: ProviderResponse): ParseResult {

@@ -119,7 +119,9 @@ describe('errorMessageOf', () => {
   });
 
   it('joins a message and an error code', () => {
-    expect(errorMessageOf('{"error":"unauthorized","message":"sk_ missing"}')).toBe('sk_ missing: unauthorized');
+    expect(errorMessageOf('{"error":"unauthorized","message":"sk_ missing"}')).toBe(
+      'sk_ missing: unauthorized',
+    );
   });
 
   it('says why a body is not JSON instead of echoing it', () => {
@@ -132,7 +134,16 @@ describe('errorMessageOf', () => {
   });
 
   it('says so when a JSON body carries no words', () => {
-    for (const body of ['{}', 'null', '[]', '42', '"text"', '{"message":""}', '{"message":42}', '{"error":{}}']) {
+    for (const body of [
+      '{}',
+      'null',
+      '[]',
+      '42',
+      '"text"',
+      '{"message":""}',
+      '{"message":42}',
+      '{"error":{}}',
+    ]) {
       expect(errorMessageOf(body), body).toBe('no error message in body');
     }
   });
@@ -153,7 +164,8 @@ describe('parseJson', () => {
 
 describe('countSchema', () => {
   it('accepts non-negative safe integers only', () => {
-    for (const good of [0, 1, 1523, Number.MAX_SAFE_INTEGER]) expect(countSchema.safeParse(good).success).toBe(true);
+    for (const good of [0, 1, 1523, Number.MAX_SAFE_INTEGER])
+      expect(countSchema.safeParse(good).success).toBe(true);
     for (const bad of [-1, 2.5, 2 ** 60, Number.NaN, '7', null]) {
       expect(countSchema.safeParse(bad).success, String(bad)).toBe(false);
     }

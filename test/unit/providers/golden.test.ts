@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../../functions/config/schema.js';
-import { toLines } from '../../../functions/influx/writer.js';
-import { pointsOf, type SampleRecord } from '../../../functions/points/build.js';
+import { pointsOf, type SampleRecord, toLines } from '../../../functions/points/build.js';
 import { ADAPTERS, adapterFor } from '../../../functions/providers/registry.js';
 import type { AnyAdapter, BaseTarget, ProviderResponse } from '../../../functions/providers/types.js';
 
@@ -139,7 +138,13 @@ describe('golden fixtures', () => {
           } else {
             expect(parsed.ok, parsed.ok ? '' : `unexpected failure: ${parsed.failure.message}`).toBe(true);
             if (!parsed.ok) return;
-            record = { ...base, outcome: 'ok', httpStatus: response.status, error: '', sample: parsed.sample };
+            record = {
+              ...base,
+              outcome: 'ok',
+              httpStatus: response.status,
+              error: '',
+              sample: parsed.sample,
+            };
           }
 
           expect(toLines(pointsOf(record))).toEqual(expectedLines(dir));

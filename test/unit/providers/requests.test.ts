@@ -54,19 +54,31 @@ describe('registry', () => {
 
 describe('streampixel.liveStats request', () => {
   it('GETs /pixelStripeApi/projects/liveStats/{projectId}?userId=… on the production host', () => {
-    const request = liveStats.request(target({ projectId: 'p1' }), { userId: 'u1' }, 'https://api.streampixel.io');
-    expect(request.url.href).toBe('https://api.streampixel.io/pixelStripeApi/projects/liveStats/p1?userId=u1');
+    const request = liveStats.request(
+      target({ projectId: 'p1' }),
+      { userId: 'u1' },
+      'https://api.streampixel.io',
+    );
+    expect(request.url.href).toBe(
+      'https://api.streampixel.io/pixelStripeApi/projects/liveStats/p1?userId=u1',
+    );
   });
 
   it('sends no credential in a header', () => {
-    const request = liveStats.request(target({ projectId: 'p1' }), { userId: 'u1' }, 'https://api.streampixel.io');
+    const request = liveStats.request(
+      target({ projectId: 'p1' }),
+      { userId: 'u1' },
+      'https://api.streampixel.io',
+    );
     expect(request.headers).toEqual({ accept: 'application/json' });
   });
 
   it('keeps the path prefix of a baseUrl, with or without a trailing slash', () => {
     for (const base of [PROXY, 'http://127.0.0.1:9/proxy']) {
       const request = liveStats.request(target({ projectId: 'p1' }), { userId: 'u1' }, base);
-      expect(request.url.href).toBe('http://127.0.0.1:9/proxy/pixelStripeApi/projects/liveStats/p1?userId=u1');
+      expect(request.url.href).toBe(
+        'http://127.0.0.1:9/proxy/pixelStripeApi/projects/liveStats/p1?userId=u1',
+      );
     }
   });
 
@@ -82,7 +94,11 @@ describe('streampixel.liveStats request', () => {
   });
 
   it('encodes a non-ASCII project id as UTF-8', () => {
-    const request = liveStats.request(target({ projectId: 'é' }), { userId: 'u1' }, 'https://api.streampixel.io');
+    const request = liveStats.request(
+      target({ projectId: 'é' }),
+      { userId: 'u1' },
+      'https://api.streampixel.io',
+    );
     expect(request.url.pathname).toBe('/pixelStripeApi/projects/liveStats/%C3%A9');
   });
 
@@ -119,7 +135,9 @@ describe('streampixel.userStats request', () => {
 
   it('keeps the path prefix of a baseUrl', () => {
     const request = userStats.request(target({ projectId: 'p1' }), credentials, PROXY);
-    expect(request.url.href).toBe('http://127.0.0.1:9/proxy/pixelStripeApi/projects/userStats/p1?userId=u1&apikey=k1');
+    expect(request.url.href).toBe(
+      'http://127.0.0.1:9/proxy/pixelStripeApi/projects/userStats/p1?userId=u1&apikey=k1',
+    );
   });
 
   it('encodes the project id and both query values', () => {
@@ -181,8 +199,16 @@ describe('metered.usage request', () => {
 describe('every adapter', () => {
   const cases: { adapter: AnyAdapter; extra: object; credentials: Record<string, string> }[] = [
     { adapter: liveStats, extra: { projectId: 'p1' }, credentials: { userId: 'u-secret-1' } },
-    { adapter: userStats, extra: { projectId: 'p1' }, credentials: { userId: 'u-secret-1', apikey: 'k-secret-1' } },
-    { adapter: connectionCount, extra: { baseUrl: 'https://acme.imkit.io' }, credentials: { apiKey: 'k-secret-1' } },
+    {
+      adapter: userStats,
+      extra: { projectId: 'p1' },
+      credentials: { userId: 'u-secret-1', apikey: 'k-secret-1' },
+    },
+    {
+      adapter: connectionCount,
+      extra: { baseUrl: 'https://acme.imkit.io' },
+      credentials: { apiKey: 'k-secret-1' },
+    },
     { adapter: usage, extra: {}, credentials: { secretKey: 'sk_secret_1' } },
   ];
 

@@ -1,0 +1,48 @@
+import type { PointSink } from '../influx/writer.js';
+import type { SpillStore } from '../spill/store.js';
+import type { RunLog } from './collect.js';
+import { deliver } from './deliver.js';
+
+export interface ReplaySummary {
+  /** Spilled batches written and deleted. */
+  batches: number;
+  points: number;
+  /** Lines moved to `rejected/`. */
+  rejected: number;
+  /** Batches still waiting (InfluxDB still failing, or no time left this run). */
+  remaining: number;
+}
+
+/**
+ * Writes spilled batches, oldest first, until `until` (so replay never starves the current tick) or until
+ * InfluxDB fails again; a batch is deleted only once every line of it was accepted or moved to `rejected/`.
+ */
+export async function replaySpilled(
+  store: SpillStore,
+  sink: PointSink,
+  until: number,
+  log: RunLog,
+): Promise<ReplaySummary> {
+  const summary: ReplaySummary = { batches: 0, points: 0, rejected: 0, remaining: 0 };
+  const keys = await store.list();
+  for (const [index, key] of keys.entries()) {
+    if (Date.now() >= until) {
+      summary.remaining = keys.length - index;
+      break;
+    }
+    const lines = await store.read(key);
+    const delivery = await deliver(sink, lines, until);
+    if (delivery.unsent.length > 0) {
+      log.warn('replay stopped: InfluxDB still failing', { key, error: delivery.error?.message });
+      summary.remaining = keys.length - index;
+      break;
+    }
+    for (const refused of delivery.rejected) await store.reject(refused.lines, refused.message, Date.now());
+    await store.delete(key);
+    summary.batches++;
+    summary.points += delivery.written;
+    summary.rejected += delivery.rejected.reduce((count, refused) => count + refused.lines.length, 0);
+  }
+  if (summary.batches > 0 || summary.remaining > 0) log.info('replayed spilled batches', { ...summary });
+  return summary;
+}

@@ -1,0 +1,103 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  batchName,
+  type CarriedState,
+  decodeBatch,
+  EMPTY_STATE,
+  encodeBatch,
+  parseState,
+  type SpillStore,
+} from './store.js';
+
+const SPILL = 'spill/';
+const REJECTED = 'rejected/';
+const STATE = 'state/state.json';
+
+/**
+ * The deployed spill: one object per failed batch under `spill/` (its key names the tick), refused lines under
+ * `rejected/`, carried state under `state/`. The bucket (encrypted, private, with a lifecycle rule) is the stack's.
+ */
+export class S3SpillStore implements SpillStore {
+  readonly description: string;
+
+  constructor(
+    private readonly bucket: string,
+    private readonly client: S3Client = new S3Client({}),
+  ) {
+    this.description = `s3://${bucket}/${SPILL}`;
+  }
+
+  async put(lines: readonly string[], at: number): Promise<string> {
+    const key = `${SPILL}${batchName(at)}`;
+    await this.putObject(key, await encodeBatch(lines));
+    return key;
+  }
+
+  async list(): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: SPILL, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key?.endsWith('.lp.gz')) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  async read(key: string): Promise<string[]> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return decodeBatch(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async reject(lines: readonly string[], message: string, at: number): Promise<string> {
+    const key = `${REJECTED}${batchName(at)}`;
+    await this.putObject(key, await encodeBatch(lines, `rejected by InfluxDB: ${message}`));
+    return key;
+  }
+
+  async loadState(): Promise<CarriedState> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: STATE }));
+      return parseState(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+    } catch {
+      // No state yet (NoSuchKey), or unreadable: a run without carried state is still a good run.
+      return EMPTY_STATE;
+    }
+  }
+
+  async saveState(state: CarriedState): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: STATE,
+        Body: JSON.stringify(state),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  private async putObject(key: string, body: Buffer): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/gzip',
+      }),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+
+/** State a run hands to the next one, even across cold starts: targets resting after a 429. */
+export interface CarriedState {
+  /** Target name → epoch ms before which it is not polled. */
+  backoff: Record<string, number>;
+}
+
+/**
+ * Durable storage for batches InfluxDB did not take: a folder at a desk (`--spill-dir`), an S3 bucket in AWS.
+ * Batches are gzipped line protocol, one object per failed batch, listed oldest first.
+ */
+export interface SpillStore {
+  /** Where spilled data goes, for logs and the run's summary. */
+  readonly description: string;
+  /** Keeps a batch that could not be written; returns its key. */
+  put(lines: readonly string[], at: number): Promise<string>;
+  /** Keys of the batches waiting for replay, oldest first. */
+  list(): Promise<string[]>;
+  read(key: string): Promise<string[]>;
+  /** Called only after InfluxDB accepted every line of the batch. */
+  delete(key: string): Promise<void>;
+  /** Keeps lines InfluxDB refused as malformed, with its message, under `rejected/`: never replayed. */
+  reject(lines: readonly string[], message: string, at: number): Promise<string>;
+  loadState(): Promise<CarriedState>;
+  saveState(state: CarriedState): Promise<void>;
+}
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A key that sorts by the batch's scheduled time, then by when it was spilled: `20261122T001500Z-…`.
+ * The random tail keeps two shards' batches of one tick apart.
+ */
+export function batchName(at: number, now = Date.now()): string {
+  const stamp = new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return `${stamp}-${now.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}.lp.gz`;
+}
+
+/** Gzipped line protocol; `comment` becomes a leading `#` line, which InfluxDB's parser skips. */
+export async function encodeBatch(lines: readonly string[], comment?: string): Promise<Buffer> {
+  const header = comment ? `# ${comment.replace(/\s+/g, ' ')}\n` : '';
+  return gzipAsync(`${header}${lines.join('\n')}\n`);
+}
+
+export async function decodeBatch(body: Uint8Array): Promise<string[]> {
+  const text = (await gunzipAsync(body)).toString('utf8');
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export const EMPTY_STATE: CarriedState = { backoff: {} };
+
+/** Reads carried state defensively: a damaged state file must not stop a run. */
+export function parseState(text: string): CarriedState {
+  try {
+    const json = JSON.parse(text) as Partial<CarriedState>;
+    const backoff = Object.fromEntries(
+      Object.entries(json.backoff ?? {}).filter(
+        ([, until]) => typeof until === 'number' && Number.isFinite(until),
+      ),
+    );
+    return { backoff };
+  } catch {
+    return EMPTY_STATE;
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { redact, secretValuesOf } from '../../../functions/run/redact.js';
+
+describe('secretValuesOf', () => {
+  it('collects every string of the secret JSON, however deep, and the secret string itself', () => {
+    const secret = JSON.stringify({
+      userId: 'user-0001',
+      apikey: 'sp-key-7f3a9c',
+      nested: { list: ['first-value', { deeper: 'second-value' }] },
+    });
+    const values = secretValuesOf(secret);
+    expect(values).toEqual(
+      expect.arrayContaining([secret, 'user-0001', 'sp-key-7f3a9c', 'first-value', 'second-value']),
+    );
+    expect(values).toHaveLength(5);
+  });
+
+  it('ignores values shorter than 4 characters, keeps those of exactly 4', () => {
+    const values = secretValuesOf(JSON.stringify({ a: 'abc', b: 'x', c: '', d: 'abcd' }));
+    expect(values).toContain('abcd');
+    expect(values).not.toContain('abc');
+    expect(values).not.toContain('x');
+    expect(values).not.toContain('');
+  });
+
+  it('ignores values that are not strings', () => {
+    const values = secretValuesOf('{"port": 12345, "tls": true, "none": null}');
+    expect(values).toEqual(['{"port": 12345, "tls": true, "none": null}']);
+  });
+
+  it('treats a secret that is not JSON as one value, trimmed', () => {
+    expect(secretValuesOf('  sk_live_plain  \n')).toEqual(['sk_live_plain']);
+  });
+
+  it('lists each value once', () => {
+    const values = secretValuesOf(JSON.stringify({ a: 'same-value', b: 'same-value' }));
+    expect(values.filter((value) => value === 'same-value')).toHaveLength(1);
+  });
+});
+
+describe('redact', () => {
+  it('replaces every occurrence of a raw secret', () => {
+    expect(redact('key sk_live_abc failed; sk_live_abc again', ['sk_live_abc'])).toBe(
+      'key *** failed; *** again',
+    );
+  });
+
+  it('replaces the URL-encoded form of a secret', () => {
+    const secret = 'k/y+z=1&2';
+    const text = `GET /userStats/p1?apikey=${encodeURIComponent(secret)} failed`;
+    const clean = redact(text, [secret]);
+    expect(clean).toBe('GET /userStats/p1?apikey=*** failed');
+    expect(clean).not.toContain(encodeURIComponent(secret));
+  });
+
+  it('replaces both forms in one text, for every secret', () => {
+    const text = 'a:b@c raw, a%3Ab%40c encoded, user-0001 too';
+    expect(redact(text, ['a:b@c', 'user-0001'])).toBe('*** raw, *** encoded, *** too');
+  });
+
+  it('leaves a text without secrets unchanged', () => {
+    expect(redact('HTTP 401: Invalid User', ['sk_live_abc', 'user-0001'])).toBe('HTTP 401: Invalid User');
+    expect(redact('anything', [])).toBe('anything');
+  });
+
+  it('works with the values secretValuesOf collects', () => {
+    const secret = JSON.stringify({ userId: 'user-0001', apikey: 'sp-key-7f3a9c' });
+    const text = 'HTTP 401 for userId=user-0001&apikey=sp-key-7f3a9c (key abc)';
+    expect(redact(text, secretValuesOf(secret))).toBe('HTTP 401 for userId=***&apikey=*** (key abc)');
+  });
+});
+
+describe('redact in query strings', () => {
+  it('also hides the form URLSearchParams writes (space as +, ! as %21)', () => {
+    const url = new URL('https://api.example/stats');
+    url.searchParams.set('apikey', 'ab cd!ef');
+    expect(redact(`failed: ${url}`, ['ab cd!ef'])).toBe('failed: https://api.example/stats?apikey=***');
+  });
+});
