@@ -22,10 +22,19 @@ export interface V2Shim {
   url: string;
   /** Every request received, in order. */
   requests: ShimRequest[];
-  /** Makes the next `statuses.length` write requests answer these statuses without forwarding them. */
-  failNext(statuses: number[]): void;
+  /**
+   * Makes the next write requests fail in turn without forwarding them: a number answers that status, `reset`
+   * destroys the connection, `stall` never answers (for 30 s, or until `close()`).
+   */
+  failNext(faults: Array<WriteFault>): void;
   close(): Promise<void>;
 }
+
+/** An injected failure of one write request. */
+export type WriteFault = number | 'reset' | 'stall';
+
+/** How long a `stall` holds a request before answering 503: longer than any client timeout under test. */
+const STALL_MS = 30_000;
 
 interface Reply {
   status: number;
@@ -48,9 +57,27 @@ const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
  */
 export async function startV2Shim(influxUrl: string): Promise<V2Shim> {
   const requests: ShimRequest[] = [];
-  const injected: number[] = [];
+  const injected: WriteFault[] = [];
+  const stalls = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
+    const fault = req.method === 'POST' && req.url?.startsWith('/api/v2/write') ? injected[0] : undefined;
+    if (fault === 'reset' || fault === 'stall') {
+      injected.shift();
+      void decode(req).then((decoded) => {
+        requests.push({ ...decoded.request, status: 0 });
+        if (fault === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        const timer = setTimeout(() => {
+          stalls.delete(timer);
+          send(res, jsonReply(503, 'unavailable', 'stalled'));
+        }, STALL_MS);
+        stalls.add(timer);
+      });
+      return;
+    }
     void decode(req)
       .then(async (decoded) => {
         const reply = await route(req, decoded, influxUrl, injected);
@@ -71,10 +98,11 @@ export async function startV2Shim(influxUrl: string): Promise<V2Shim> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    failNext(statuses) {
-      injected.push(...statuses);
+    failNext(faults) {
+      injected.push(...faults);
     },
     close() {
+      for (const timer of stalls) clearTimeout(timer);
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of clients would otherwise hold close() open.
@@ -108,7 +136,7 @@ async function route(
   req: IncomingMessage,
   decoded: Decoded,
   influxUrl: string,
-  injected: number[],
+  injected: WriteFault[],
 ): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://shim');
   const target = `${req.method} ${url.pathname}`;
@@ -126,13 +154,13 @@ async function write(
   decoded: Decoded,
   params: URLSearchParams,
   influxUrl: string,
-  injected: number[],
+  injected: WriteFault[],
 ): Promise<Reply> {
   if (decoded.error !== undefined) return jsonReply(400, 'invalid', decoded.error);
 
   // Injected faults come first so that a test controls exactly which attempts fail.
   const status = injected.shift();
-  if (status !== undefined) return jsonReply(status, 'unavailable', 'injected');
+  if (typeof status === 'number') return jsonReply(status, 'unavailable', 'injected');
 
   const target = writeUrl(params, decoded.request.headers.authorization as string | undefined, influxUrl);
   if (typeof target !== 'string') return target;

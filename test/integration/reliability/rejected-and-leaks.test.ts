@@ -1,0 +1,176 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/config/load.js';
+import { openInfluxWriter } from '../../../functions/influx/open.js';
+import { collect } from '../../../functions/run/collect.js';
+import { RunSecrets } from '../../../functions/run/credentials.js';
+import { FileSecretSource } from '../../../functions/secrets/file.js';
+import { simulatorConfig } from '../../../functions/simulator/config.js';
+import {
+  DEFAULT_SIMULATOR_CREDENTIALS,
+  type Simulator,
+  startSimulator,
+} from '../../../functions/simulator/server.js';
+import { DirectorySpillStore } from '../../../functions/spill/directory.js';
+import { tempDir } from '../../support/files.js';
+import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { freePort } from '../../support/ports.js';
+import { memoryLog } from '../../support/run.js';
+
+let influxd: Influxd;
+let simulator: Simulator;
+const dir = tempDir();
+
+beforeAll(async () => {
+  [influxd, simulator] = await Promise.all([
+    startInfluxd({ auth: { username: 'admin', password: 'influx-pw-93c1d' } }),
+    startSimulator(),
+  ]);
+  await influxd.createDatabase('refused');
+});
+afterAll(async () => {
+  await simulator?.close();
+  await influxd?.stop();
+  dir.cleanup();
+});
+
+const influxSecret = { username: 'admin', password: 'influx-pw-93c1d' };
+
+async function secretsWith(extra: Record<string, unknown> = {}) {
+  const { streampixel, imkit, metered } = DEFAULT_SIMULATOR_CREDENTIALS;
+  return FileSecretSource.load(
+    dir.file(`secrets-${Math.random()}.json`, {
+      'collector/streampixel': streampixel,
+      'collector/imkit': imkit,
+      'collector/metered': metered,
+      'collector/influx': influxSecret,
+      ...extra,
+    }),
+  );
+}
+
+function gunzipAll(folder: string): string {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.lp.gz'))
+    .map((entry) => gunzipSync(readFileSync(join(entry.parentPath, entry.name))).toString('utf8'))
+    .join('\n');
+}
+
+describe('points InfluxDB refuses as malformed', () => {
+  it('go to rejected/ with the server message, never replayed, while the rest of the batch lands', async () => {
+    const at = Math.floor(Date.now() / 60_000) * 60_000 - 300_000;
+    // A field written once as a string makes every later integer `live` of that shard a type conflict.
+    await influxd.writeLines('refused', `concurrency,target=chat live="text" ${at / 1000 - 30}`);
+    const config = parseConfig(
+      simulatorConfig(simulator.url, {
+        url: influxd.url,
+        apiVersion: 1,
+        database: 'refused',
+        tokenSecret: 'collector/influx',
+      }),
+    );
+    const source = await secretsWith();
+    const spill = new DirectorySpillStore(join(dir.path, 'spill-refused'));
+    const now = Date.now();
+    const summary = await collect(
+      {
+        samples: config.targets.map((target) => ({ target, at })),
+        waitForSchedule: false,
+        stopSamplingAt: now + 15_000,
+        finishBy: now + 25_000,
+      },
+      {
+        secrets: new RunSecrets(source),
+        sink: await openInfluxWriter(config, new RunSecrets(source)),
+        spill,
+        log: memoryLog(),
+        concurrency: 4,
+        maxAttempts: 2,
+      },
+    );
+    expect(summary.rejected).toBe(4); // every concurrency point: `live` is a string field in that shard
+    expect(summary.unwritten).toEqual([]);
+    expect(summary.pointsWritten).toBe(4); // the four collector_run points
+    const runs = await influxd.rows(`SELECT count(up) FROM collector_run WHERE time = ${at}ms`, 'refused');
+    expect(runs[0]?.count).toBe(4);
+
+    expect(await spill.list()).toEqual([]);
+    const rejected = readdirSync(join(dir.path, 'spill-refused', 'rejected'));
+    expect(rejected).toHaveLength(4);
+    const text = gunzipAll(join(dir.path, 'spill-refused', 'rejected'));
+    expect(text).toMatch(/^# rejected by InfluxDB: InfluxDB answered HTTP 400: .*field type conflict/m);
+    expect(text.match(/^concurrency,/gm)).toHaveLength(4);
+  });
+});
+
+describe('no credential leaks, whatever fails', () => {
+  it('is in no log line, error, point or spilled object of a run where everything goes wrong', async () => {
+    const wrongKeys = {
+      'collector/streampixel': { userId: 'sim-user-0001', apikey: 'leaky-apikey-0f9e8d' },
+      'collector/imkit': { apiKey: 'leaky-imkit-key-1a2b3c' },
+      'collector/metered': { secretKey: 'sk_leaky_4d5e6f' },
+    };
+    const source = await secretsWith(wrongKeys);
+    const deadPort = await freePort();
+    const base = simulatorConfig(simulator.url, {
+      url: `http://127.0.0.1:${deadPort}`,
+      apiVersion: 1,
+      database: 'refused',
+      tokenSecret: 'collector/influx',
+      timeout: '500ms',
+    });
+    const broken = (projectId: string) => ({
+      name: projectId,
+      endpoint: 'streampixel.liveStats' as const,
+      projectId,
+      baseUrl: simulator.url,
+      secret: 'collector/streampixel',
+      interval: '30s',
+      timeout: '1s',
+    });
+    const config = parseConfig({
+      ...base,
+      targets: [...base.targets, ...['err-500', 'err-html', 'err-reset', 'err-404', 'err-429'].map(broken)],
+      maxAttempts: 2,
+    });
+    const spillDir = join(dir.path, 'spill-leaks');
+    const log = memoryLog();
+    const now = Date.now();
+    const summary = await collect(
+      {
+        samples: config.targets.map((target) => ({ target, at: Math.floor(now / 60_000) * 60_000 })),
+        waitForSchedule: false,
+        stopSamplingAt: now + 15_000,
+        finishBy: now + 25_000,
+      },
+      {
+        secrets: new RunSecrets(source),
+        sink: await openInfluxWriter(config, new RunSecrets(source)),
+        spill: new DirectorySpillStore(spillDir),
+        log,
+        concurrency: 4,
+        maxAttempts: 2,
+      },
+    );
+    expect(new Set(summary.records.map((record) => record.outcome))).toEqual(
+      new Set(['ok', 'auth', 'upstream', 'not_found', 'rate_limited']),
+    );
+    expect(summary.unwritten[0]?.spilledAs).toBeDefined();
+
+    const everything = [
+      ...log.lines,
+      ...summary.records.map((record) => record.error),
+      ...summary.unwritten.map((batch) => batch.error.message),
+      gunzipAll(spillDir),
+    ].join('\n');
+    expect(everything).toContain('collector_run'); // the spilled points are in the haystack
+    const credentials = [
+      ...Object.values(wrongKeys).flatMap(Object.values),
+      ...Object.values(influxSecret),
+    ].filter((value) => value !== 'sim-user-0001' && value !== 'admin');
+    for (const credential of credentials) expect(everything).not.toContain(credential);
+    expect(everything).not.toMatch(/apikey=/i);
+  });
+});
