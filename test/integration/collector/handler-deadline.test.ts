@@ -1,0 +1,86 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';
+import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { tempDir } from '../../support/files.js';
+import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
+
+let simulator: Simulator;
+let influxd: Influxd;
+let standIn: SecretsManagerStandIn;
+const dir = tempDir();
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  [simulator, influxd, standIn] = await Promise.all([
+    startSimulator(),
+    startInfluxd(),
+    startSecretsManager(simulatorSecrets()),
+  ]);
+  await influxd.createDatabase('lambda');
+  const config = {
+    ...simulatorConfig(simulator.url, { url: influxd.url, apiVersion: 1, database: 'lambda', timeout: '1s' }),
+    maxAttempts: 2,
+  };
+  config.targets = config.targets.filter((target) => target.name === 'eu-prod'); // 10 s: six slots a minute
+  Object.assign(process.env, {
+    COLLECTOR_CONFIG_PATH: dir.file('collector.config.json', config),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret',
+    POWERTOOLS_DEV: 'false',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+});
+afterAll(async () => {
+  process.env = saved;
+  await simulator?.close();
+  await influxd?.stop();
+  await standIn?.close();
+  dir.cleanup();
+});
+
+async function waitForSecondOfMinute(from: number, to: number): Promise<void> {
+  const second = (Date.now() % 60_000) / 1000;
+  if (second >= from && second <= to) return;
+  const wait = ((from - second + 60) % 60) * 1000;
+  await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+function contextWith(remainingMs: number): Context {
+  const deadline = Date.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+}
+
+describe('the Lambda handler keeps to its deadline', () => {
+  it('stops starting samples when the remaining time only covers the write, records the rest, and writes', async () => {
+    const { handler } = await import('../../../functions/handlers/collect.js');
+    // Start where the minute has a slot behind us (:00) and one well ahead (:50), so both sides are tested.
+    await waitForSecondOfMinute(11, 45);
+    const started = Date.now();
+    const minute = Math.floor(started / 60_000) * 60_000;
+    // 12 s left: 2 s margin, 7 s kept for the write (1 s timeout x 2 attempts + 5 s): sampling stops ~3 s in.
+    const result = await handler({ time: new Date(minute).toISOString(), targets: ['eu-prod'] }, contextWith(12_000));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(10_000);
+    expect(result.samples).toBe(6);
+    expect(result.pointsWritten).toBe(6 + (6 - result.failed));
+
+    const runs = await influxd.rows(
+      `SELECT outcome, attempts, error FROM collector_run WHERE time >= ${minute}ms AND time < ${minute + 60_000}ms`,
+      'lambda',
+    );
+    expect(runs).toHaveLength(6);
+    expect(runs.filter((run) => run.outcome === 'ok').length).toBeGreaterThan(0);
+    expect(runs.filter((run) => run.outcome === 'timeout').length).toBeGreaterThan(0);
+    for (const run of runs) {
+      const at = run.time as number;
+      if (at < started + 2_000) expect(run.outcome).toBe('ok');
+      if (at > started + 4_000) {
+        expect(run).toMatchObject({ outcome: 'timeout', attempts: 0, error: 'run deadline reached before polling' });
+      }
+    }
+  });
+});
