@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CfnOutput,
   Duration,
+  Fn,
   RemovalPolicy,
   SecretValue,
   Stack,
@@ -12,6 +13,7 @@ import {
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -19,9 +21,10 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config } from '../functions/config/schema.js';
-import type { NetworkContext } from './context.js';
 import { CollectorAlarms } from './constructs/collector-alarms.js';
 import { CollectorFunction } from './constructs/collector-function.js';
+import { SpillBucket } from './constructs/spill-bucket.js';
+import type { NetworkContext } from './context.js';
 import { logRetentionOf } from './retention.js';
 import { failureAlarmPeriodMinutes, functionTimeoutMs, planRules } from './schedules.js';
 import { requiredSecrets } from './secrets.js';
@@ -70,6 +73,9 @@ export class CollectorStack extends Stack {
         'collector function and of its EventBridge rules, and nothing consumes it automatically.',
     });
 
+    // Points InfluxDB could not take wait here for a later run to replay them (see functions/spill/s3.ts).
+    const spillBucket = new SpillBucket(this, 'SpillBucket');
+
     const fn = new CollectorFunction(this, 'Collector', {
       entry: HANDLER_ENTRY,
       projectRoot: PROJECT_ROOT,
@@ -77,9 +83,11 @@ export class CollectorStack extends Stack {
       timeout: Duration.millis(timeoutMs),
       logRetention: logRetentionOf(config.deploy.logRetentionDays),
       onFailure: new SqsDestination(deadLetterQueue),
+      environment: { SPILL_BUCKET: spillBucket.bucketName },
       ...(props.network ? { network: this.network(props.network) } : {}),
     });
 
+    spillBucket.grantSpill(fn.role as Role);
     for (const { name, keys } of requiredSecrets(config)) {
       this.secret(name, keys, config.deploy.createSecrets).grantRead(fn);
     }
@@ -95,7 +103,7 @@ export class CollectorStack extends Stack {
     for (const planned of rules) {
       const rule = new Rule(this, planned.id, {
         description: describeRule(planned.intervalMs, planned.shards),
-        schedule: Schedule.expression(planned.rate),
+        schedule: Schedule.expression(planned.schedule),
       });
       for (const shard of planned.shards) {
         rule.addTarget(
@@ -111,7 +119,10 @@ export class CollectorStack extends Stack {
       ruleOutputs.push(rule);
     }
 
-    const topic = new Topic(this, 'AlarmTopic', { displayName: 'Concurrency collector alarms', enforceSSL: true });
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Concurrency collector alarms',
+      enforceSSL: true,
+    });
     Validations.of(topic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
@@ -129,17 +140,27 @@ export class CollectorStack extends Stack {
     });
 
     new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The collector function' });
-    new CfnOutput(this, 'LogGroupName', { value: fn.logGroup.logGroupName, description: "The function's logs" });
+    new CfnOutput(this, 'LogGroupName', {
+      value: fn.logGroup.logGroupName,
+      description: "The function's logs",
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: deadLetterQueue.queueUrl,
       description: 'Failed and expired invocations',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Subscribe here to get the alarms' });
+    new CfnOutput(this, 'SpillBucketName', {
+      value: spillBucket.bucketName,
+      description: 'Points waiting to be replayed into InfluxDB',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: topic.topicArn,
+      description: 'Subscribe here to get the alarms',
+    });
     for (const [index, rule] of ruleOutputs.entries()) {
       const planned = rules[index] as (typeof rules)[number];
       new CfnOutput(this, `Rule${planned.id}`, {
         value: rule.ruleName,
-        description: `${planned.rate}: ${planned.shards.flat().length} target(s) in ${planned.shards.length} shard(s)`,
+        description: `${planned.schedule}: ${planned.shards.flat().length} target(s) in ${planned.shards.length} shard(s)`,
       });
     }
     new CfnOutput(this, 'AlarmErrors', { value: alarms.errors.alarmName });
@@ -173,10 +194,18 @@ export class CollectorStack extends Stack {
 
   /** The VPC, subnets and security group, imported by id without a look-up (so synth stays offline). */
   private network(context: NetworkContext) {
-    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: context.vpcId, availabilityZones: [] });
-    const subnets = context.subnetIds.map((subnetId) => Subnet.fromSubnetId(this, `Subnet[${subnetId}]`, subnetId));
+    // The function only needs the VPC's id (for a new security group): the subnets are given explicitly, so
+    // the zones are left to CloudFormation rather than looked up.
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: context.vpcId, availabilityZones: Fn.getAzs() });
+    const subnets = context.subnetIds.map((subnetId) =>
+      Subnet.fromSubnetId(this, `Subnet[${subnetId}]`, subnetId),
+    );
     const securityGroups = context.securityGroupId
-      ? [SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', context.securityGroupId, { mutable: false })]
+      ? [
+          SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', context.securityGroupId, {
+            mutable: false,
+          }),
+        ]
       : undefined;
     return { vpc, subnets, ...(securityGroups ? { securityGroups } : {}) };
   }

@@ -49,7 +49,9 @@ export function readDeployContext(node: Pick<Node, 'tryGetContext'>): DeployCont
   }
   return {
     configPath,
-    ...(vpcId !== undefined ? { network: { vpcId, subnetIds, ...(securityGroupId ? { securityGroupId } : {}) } } : {}),
+    ...(vpcId !== undefined
+      ? { network: { vpcId, subnetIds, ...(securityGroupId ? { securityGroupId } : {}) } }
+      : {}),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigError } from '../functions/config/errors.js';
 
 /** The retentions CloudWatch Logs accepts, in days (`RetentionDays` without "never expire"). */

@@ -28,8 +28,11 @@ export interface PlannedRule {
   id: string;
   /** The interval of every target of the rule, in milliseconds. */
   intervalMs: number;
-  /** The rule's schedule expression: `rate(1 minute)` for one minute and less, `rate(5 minutes)`, `rate(1 hour)`. */
-  rate: string;
+  /**
+   * The rule's schedule expression: `rate(1 minute)` for a minute and less, else a cron expression firing on
+   * the multiples of the interval (`cron(0/5 * * * ? *)`, `cron(0 0/6 * * ? *)`): see {@link scheduleExpression}.
+   */
+  schedule: string;
   /** How many samples of each target one run takes (6 for `10s`, 1 for a minute or more). */
   samplesPerRun: number;
   /** Target names of each shard, sorted; each shard is one rule target, so one invocation per tick. */
@@ -46,14 +49,24 @@ export interface PlannedRule {
  */
 export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRule[] {
   const groups = new Map<number, string[]>();
-  for (const target of config.targets) {
+  const problems: string[] = [];
+  config.targets.forEach((target, index) => {
     const names = groups.get(target.interval);
     if (names) names.push(target.name);
     else groups.set(target.interval, [target.name]);
-  }
+    if (scheduleExpression(target.interval) === undefined) {
+      problems.push(
+        `targets[${index}].interval: ${formatDuration(target.interval)} cannot be scheduled on its own ` +
+          `multiples (the times the collector stamps its samples with); use a divisor of an hour ` +
+          `(${HOUR_DIVISORS.map((minutes) => `${minutes}m`).join(', ')}) or of a day ` +
+          `(${DAY_DIVISORS.map((hours) => `${hours}h`).join(', ')})`,
+      );
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
   const rules: PlannedRule[] = [];
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
-    const { rateMinutes, samplesPerRun } = scheduleOf(intervalMs);
+    const { samplesPerRun } = scheduleOf(intervalMs);
     const shards = shardsOf(names.sort(compareNames), config.deploy.shardSize);
     const groupId = `Every${formatDuration(intervalMs)}`;
     for (let first = 0; first < shards.length; first += MAX_TARGETS_PER_RULE) {
@@ -61,7 +74,7 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
       rules.push({
         id: part === 1 ? groupId : `${groupId}Part${part}`,
         intervalMs,
-        rate: rateExpression(rateMinutes),
+        schedule: scheduleExpression(intervalMs) as string,
         samplesPerRun,
         shards: shards.slice(first, first + MAX_TARGETS_PER_RULE),
       });
@@ -102,11 +115,26 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** An EventBridge rate expression, in the largest whole unit (`rate(1 hour)` rather than `rate(60 minutes)`). */
-export function rateExpression(minutes: number): string {
-  const [amount, unit] =
-    minutes % 1_440 === 0 ? [minutes / 1_440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
-  return `rate(${amount} ${unit}${amount === 1 ? '' : 's'})`;
+const HOUR_DIVISORS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
+const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
+
+/**
+ * When a group's rule fires. A run stamps its samples with the tick floored to the interval (multiples of the
+ * interval since 1970, see `firstSampleTime`) and skips samples more than 90 s late, so the rule must fire on
+ * those multiples. `rate(N minutes)` does not: it counts from the rule's creation, and a 5-minute rule created
+ * at 12:03 would fire 3 minutes after every multiple and poll nothing. Cron expressions fire on the clock:
+ * every minute for a minute and less (the run samples within it), on the multiples of a divisor of an hour,
+ * or of a day. `undefined` for any other interval (`7m`, `90m`): no rule fires on its multiples.
+ */
+export function scheduleExpression(intervalMs: number): string | undefined {
+  const { rateMinutes: minutes } = scheduleOf(intervalMs);
+  if (minutes === 1) return 'rate(1 minute)';
+  if (HOUR_DIVISORS.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
+  const hours = minutes / 60;
+  if (hours === 1) return 'cron(0 * * * ? *)';
+  if (hours === 24) return 'cron(0 0 * * ? *)';
+  if (DAY_DIVISORS.includes(hours)) return `cron(0 0/${hours} * * ? *)`;
+  return undefined;
 }
 
 /**
@@ -116,7 +144,10 @@ export function rateExpression(minutes: number): string {
  *
  * Throws a `ConfigError` when that exceeds Lambda's 15 minutes: the run could not end by itself.
  */
-export function functionTimeoutMs(config: Pick<Config, 'targets' | 'influx' | 'maxAttempts'>, rules: readonly PlannedRule[]): number {
+export function functionTimeoutMs(
+  config: Pick<Config, 'targets' | 'influx' | 'maxAttempts'>,
+  rules: readonly PlannedRule[],
+): number {
   const byName = new Map(config.targets.map((target) => [target.name, target]));
   let worst = { budgetMs: 0, rule: '' };
   for (const rule of rules) {

@@ -34,7 +34,8 @@ export class CollectorAlarms extends Construct {
     // Target failures are data, not errors, so the handler only fails when InfluxDB kept refusing the points
     // or the run timed out: each of those loses data, so one is enough.
     this.errors = new Alarm(this, 'Errors', {
-      alarmDescription: 'The collector failed: points were not written to InfluxDB, or a run timed out. See its logs.',
+      alarmDescription:
+        'The collector failed: points were not written to InfluxDB, or a run timed out. See its logs.',
       metric: props.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** Powertools' `service`: the handler's Logger and Metrics use it, and it is the metrics' only dimension. */
@@ -18,7 +17,8 @@ export const METRICS_NAMESPACE = 'ConcurrencyCollector';
 export const BUNDLED_CONFIG_NAME = 'collector.config.json';
 
 /** ESM bundles have no `require`; a few CommonJS dependencies still call it for Node built-ins. */
-const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface CollectorFunctionProps {
   /** The handler's source file (TypeScript), under `projectRoot`. */
@@ -36,6 +36,8 @@ export interface CollectorFunctionProps {
    * @default 256
    */
   memorySize?: number;
+  /** Added to the function's environment (e.g. `SPILL_BUCKET`). */
+  environment?: Record<string, string>;
   /** Where failed and expired asynchronous invocations go. */
   onFailure: IDestination;
   /** Puts the function in these subnets, for an InfluxDB that is only reachable there. */
@@ -60,7 +62,9 @@ export class CollectorFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     if (props.network) {
-      const vpcAccess = ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole');
+      const vpcAccess = ManagedPolicy.fromAwsManagedPolicyName(
+        'service-role/AWSLambdaVPCAccessExecutionRole',
+      );
       role.addManagedPolicy(vpcAccess);
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
@@ -71,7 +75,8 @@ export class CollectorFunction extends NodejsFunction {
     }
 
     super(scope, id, {
-      description: 'Polls the configured concurrency endpoints on schedule and writes the figures to InfluxDB',
+      description:
+        'Polls the configured concurrency endpoints on schedule and writes the figures to InfluxDB',
       entry: props.entry,
       handler: 'handler',
       projectRoot: props.projectRoot,
@@ -90,6 +95,7 @@ export class CollectorFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
       },
       // A failed run is not retried: a second run would poll ticks that are over (the handler records samples
       // more than 90 s late as missed), and the next scheduled run comes within minutes anyway. An event that

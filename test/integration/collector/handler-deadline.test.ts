@@ -82,5 +82,5 @@ describe('the Lambda handler keeps to its deadline', () => {
         expect(run).toMatchObject({ outcome: 'timeout', attempts: 0, error: 'run deadline reached before polling' });
       }
     }
-  });
+  }, 60_000);
 });
