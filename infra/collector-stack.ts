@@ -92,13 +92,13 @@ export class CollectorStack extends Stack {
       this.secret(name, keys, config.deploy.createSecrets).grantRead(fn);
     }
 
-    // Overlap: every rule fires once per its rate and each run owns the sample times of its own tick, so two
-    // runs of a shard never poll the same tick, and a failed or late run is never repeated (retryAttempts 0,
-    // maxEventAge 1 min, here and on the function). A sub-minute run's samples all lie inside its minute
-    // (offsets < 60 s), so in the normal case it is over before the next run starts; only retries of its last
-    // samples can outlast the minute, bounded by the timeout. Reserved concurrency is not used: on the one
-    // function it would throttle every shard together, and per-shard functions would each take reserved
-    // capacity that new accounts (10 concurrent executions) do not have to give.
+    // Overlap: a rule fires once per interval (once a minute at most) and each run owns the sample times of
+    // its own tick, so two runs of a shard never poll the same tick, and a failed or late run is never repeated
+    // (retryAttempts 0, maxEventAge 1 min, here and on the function). A sub-minute run's samples all lie inside
+    // its minute (offsets < 60 s), so in the normal case it is over before the next run starts; only retries
+    // of its last samples can outlast the minute, bounded by the timeout. Reserved concurrency is not used: on
+    // the one function it would throttle every shard together, and per-shard functions would each take
+    // reserved capacity that new accounts (10 concurrent executions) do not have to give.
     const ruleOutputs: Rule[] = [];
     for (const planned of rules) {
       const rule = new Rule(this, planned.id, {

@@ -122,9 +122,10 @@ const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
  * When a group's rule fires. A run stamps its samples with the tick floored to the interval (multiples of the
  * interval since 1970, see `firstSampleTime`) and skips samples more than 90 s late, so the rule must fire on
  * those multiples. `rate(N minutes)` does not: it counts from the rule's creation, and a 5-minute rule created
- * at 12:03 would fire 3 minutes after every multiple and poll nothing. Cron expressions fire on the clock:
- * every minute for a minute and less (the run samples within it), on the multiples of a divisor of an hour,
- * or of a day. `undefined` for any other interval (`7m`, `90m`): no rule fires on its multiples.
+ * at 12:03 would fire 3 minutes after every multiple and poll nothing. So: `rate(1 minute)` for a minute and
+ * less (the run floors its tick to the minute and samples within it), and cron expressions, which fire on the
+ * clock, for the multiples of a divisor of an hour or of a day. `undefined` for any other interval (`7m`,
+ * `90m`): no rule fires on its multiples.
  */
 export function scheduleExpression(intervalMs: number): string | undefined {
   const { rateMinutes: minutes } = scheduleOf(intervalMs);

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../functions/config/load.js';
+import type { Simulator } from '../../../functions/simulator/server.js';
+import { simulatorConfig, simulatorSecrets, startSimulator } from '../../../functions/simulator/server.js';
+import { CollectorStack } from '../../../infra/collector-stack.js';
+import {
+  BUNDLED_CONFIG_NAME,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../../infra/constructs/collector-function.js';
+import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
+
+const DATABASE = 'concurrency';
+
+interface Bundle {
+  /** The asset folder Lambda would unpack into /var/task. */
+  dir: string;
+  /** The function's environment, as the template sets it. */
+  environment: Record<string, string>;
+  memoryMb: number;
+}
+
+/**
+ * Synthesises the stack with bundling on, exactly as `cdk deploy` would (NodejsFunction running the project's
+ * esbuild, then the afterBundling hook copying the config), and returns the asset the function is built from.
+ */
+async function buildBundle(outdir: string, configFile: string): Promise<Bundle> {
+  const app = new App({ outdir });
+  const stack = new CollectorStack(app, 'BundleTest', { config: await loadConfig(configFile), configFile });
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function');
+  const properties = fn?.Properties as {
+    Environment: { Variables: Record<string, string> };
+    MemorySize: number;
+  };
+  const assets = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
+  expect(assets).toHaveLength(1);
+  // References to other resources (the spill bucket's name) only exist once deployed: left out here.
+  const environment = Object.fromEntries(
+    Object.entries(properties.Environment.Variables).filter(([, value]) => typeof value === 'string'),
+  );
+  return {
+    dir: join(outdir, assets[0] as string),
+    environment,
+    memoryMb: properties.MemorySize,
+  };
+}
+
+interface Invocation {
+  code: number | null;
+  result: unknown;
+  /** Every JSON line the function printed: Powertools logs and EMF metrics. */
+  lines: Array<Record<string, unknown>>;
+  stderr: string;
+  rssMb: number;
+}
+
+/** Imports the bundle in a fresh `node` (no tsx, no vitest, no source tree) and calls its handler once. */
+function invoke(bundle: Bundle, env: Record<string, string>, event: unknown): Promise<Invocation> {
+  const script = `
+    const { handler } = await import(${JSON.stringify(join(bundle.dir, 'index.mjs'))});
+    const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'collector', awsRequestId: 'req-1' };
+    const result = await handler(${JSON.stringify(event)}, context);
+    process.stdout.write('\\nRESULT ' + JSON.stringify({ result, rss: process.memoryUsage().rss }) + '\\n');
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: bundle.dir,
+      env: { PATH: process.env.PATH ?? '', ...bundle.environment, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+      const last = lines.find((line) => line.startsWith('RESULT '));
+      const parsed = last
+        ? (JSON.parse(last.slice('RESULT '.length)) as { result: unknown; rss: number })
+        : undefined;
+      resolve({
+        code,
+        result: parsed?.result,
+        rssMb: (parsed?.rss ?? 0) / 1024 / 1024,
+        stderr,
+        lines: lines
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      });
+    });
+  });
+}
+
+describe('the deployed bundle', () => {
+  let work: string;
+  let influxd: Influxd;
+  let simulator: Simulator;
+  let secrets: SecretsManagerStandIn;
+  let targetNames: string[];
+  let bundle: Bundle;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bundle-test-'));
+    [influxd, simulator, secrets] = await Promise.all([
+      startInfluxd(),
+      startSimulator(),
+      startSecretsManager(simulatorSecrets()),
+    ]);
+    await influxd.createDatabase(DATABASE);
+    const config = simulatorConfig(simulator.url, {
+      url: influxd.url,
+      apiVersion: 1,
+      database: DATABASE,
+      tokenSecret: 'collector/influx',
+    });
+    // Minute targets only: one sample each, at the tick, so the run does not wait out a minute.
+    const targets = config.targets.map((target) => ({ ...target, interval: '1m' }));
+    targetNames = targets.map((target) => target.name);
+    const configFile = join(work, 'collector.config.json');
+    await writeFile(configFile, JSON.stringify({ ...config, targets }, null, 2));
+    bundle = await buildBundle(join(work, 'cdk.out'), configFile);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([influxd?.stop(), simulator?.close(), secrets?.close()]);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('is a minified ESM file with its source map and the config, the AWS SDK inside', async () => {
+    expect((await readdir(bundle.dir)).sort()).toEqual([BUNDLED_CONFIG_NAME, 'index.mjs', 'index.mjs.map']);
+    const size = (await stat(join(bundle.dir, 'index.mjs'))).size;
+    console.info(`bundle: index.mjs ${(size / 1024).toFixed(0)} KiB`);
+    expect(size).toBeLessThan(3 * 1024 * 1024);
+    // The SDK is bundled, not imported from the runtime: no bare @aws-sdk import is left.
+    const code = await readFile(join(bundle.dir, 'index.mjs'), 'utf8');
+    // (Error messages of the SDK quote `[require("@aws-sdk/…")]`: a bracket before `require` is not a call.)
+    const external = [
+      ...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|[^[]require\(\s*)["'](@aws-sdk\/[^"']+)["']/g),
+    ];
+    expect(external.map((match) => match[1])).toEqual([]);
+    expect(code.includes('GetSecretValue')).toBe(true);
+    expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
+  });
+
+  it('polls the simulator and writes to InfluxDB when run in a fresh node process', {
+    timeout: 60_000,
+  }, async () => {
+    // What EventBridge sends: the rule's scheduled time (the start of the minute) and the shard's names.
+    const tick = Math.floor(Date.now() / 60_000) * 60_000;
+    const run = await invoke(
+      bundle,
+      {
+        // The bundled copy of the config, where the function reads it in /var/task.
+        COLLECTOR_CONFIG_PATH: join(bundle.dir, BUNDLED_CONFIG_NAME),
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example-secret-access-key',
+        AWS_REGION: 'us-east-1',
+        AWS_LAMBDA_FUNCTION_NAME: 'collector',
+      },
+      { time: new Date(tick).toISOString(), targets: targetNames },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ samples: 4, failed: 0, pointsWritten: 8 });
+
+    // The EMF line carries what the TargetsFailing alarm watches: namespace, dimension and metric names.
+    const emf = run.lines.find((line) => '_aws' in line) as
+      | {
+          _aws: {
+            CloudWatchMetrics: Array<{
+              Namespace: string;
+              Dimensions: string[][];
+              Metrics: Array<{ Name: string }>;
+            }>;
+          };
+        }
+      | undefined;
+    const directive = emf?._aws.CloudWatchMetrics[0];
+    expect(directive?.Namespace).toBe(METRICS_NAMESPACE);
+    expect(directive?.Dimensions).toEqual([['service']]);
+    expect(directive?.Metrics.map((metric) => metric.Name)).toContain('SamplesFailed');
+    expect(emf).toMatchObject({ service: SERVICE_NAME, SamplesFailed: 0, SamplesTaken: 4 });
+    // Powertools' structured logs, and no credential anywhere in the output.
+    expect(run.lines.some((line) => line.message === 'run finished' && line.service === SERVICE_NAME)).toBe(
+      true,
+    );
+    const output = JSON.stringify(run.lines) + run.stderr;
+    for (const value of Object.values(simulatorSecrets()).flatMap((secret) => Object.values(secret))) {
+      expect(output).not.toContain(value);
+    }
+
+    expect(secrets.calls.map((call) => call.secretId).sort()).toEqual([
+      'collector/imkit',
+      'collector/influx',
+      'collector/metered',
+      'collector/streampixel',
+    ]);
+    const points = await influxd.rows('SELECT * FROM concurrency', DATABASE);
+    expect(points.map((point) => point.target).sort()).toEqual([...targetNames].sort());
+    for (const point of points) {
+      expect(point.time).toBe(tick);
+      expect(typeof point.live).toBe('number');
+    }
+    const runs = await influxd.rows('SELECT * FROM collector_run', DATABASE);
+    expect(runs.map((row) => [row.target, row.outcome, row.up]).sort()).toEqual(
+      [...targetNames].sort().map((name) => [name, 'ok', 1]),
+    );
+    console.info(`handler run: rss ${run.rssMb.toFixed(0)} MB of the function's ${bundle.memoryMb} MB`);
+    expect(run.rssMb).toBeLessThan(bundle.memoryMb * 0.75);
+  });
+});

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../../functions/config/duration.js';
+import { ConfigError } from '../../../functions/config/errors.js';
+import { parseConfig } from '../../../functions/config/load.js';
+import type { Config } from '../../../functions/config/schema.js';
+import {
+  failureAlarmPeriodMinutes,
+  functionTimeoutMs,
+  inputChars,
+  MAX_INPUT_CHARS,
+  planRules,
+  scheduleExpression,
+  shardsOf,
+} from '../../../infra/schedules.js';
+
+const INFLUX = { url: 'https://influx.example.com', org: 'acme', bucket: 'concurrency' };
+
+/** A config of Metered targets (no endpoint-specific keys), `count` per interval, named `{prefix}{n}`. */
+function configOf(
+  groups: Array<{ interval: string; count: number; prefix?: string; timeout?: string }>,
+  extra: Record<string, unknown> = {},
+): Config {
+  const targets = groups.flatMap(({ interval, count, prefix, timeout }) =>
+    Array.from({ length: count }, (_, index) => ({
+      name: `${prefix ?? `t${interval}-`}${String(index).padStart(4, '0')}`,
+      endpoint: 'metered.usage',
+      secret: 'collector/metered',
+      interval,
+      ...(timeout ? { timeout } : {}),
+    })),
+  );
+  return parseConfig({ influx: INFLUX, targets, ...extra });
+}
+
+describe('planRules', () => {
+  it('groups targets by interval, one rule per group, ids from the interval, fastest first', () => {
+    const rules = planRules(
+      configOf([
+        { interval: '5m', count: 1 },
+        { interval: '10s', count: 2 },
+        { interval: '1m', count: 1 },
+        { interval: '30s', count: 3 },
+        { interval: '1h', count: 1 },
+      ]),
+    );
+    expect(
+      rules.map(({ id, schedule, samplesPerRun, intervalMs }) => ({
+        id,
+        schedule,
+        samplesPerRun,
+        intervalMs,
+      })),
+    ).toEqual([
+      { id: 'Every10s', schedule: 'rate(1 minute)', samplesPerRun: 6, intervalMs: 10_000 },
+      { id: 'Every30s', schedule: 'rate(1 minute)', samplesPerRun: 2, intervalMs: 30_000 },
+      { id: 'Every1m', schedule: 'rate(1 minute)', samplesPerRun: 1, intervalMs: 60_000 },
+      { id: 'Every5m', schedule: 'cron(0/5 * * * ? *)', samplesPerRun: 1, intervalMs: 300_000 },
+      { id: 'Every1h', schedule: 'cron(0 * * * ? *)', samplesPerRun: 1, intervalMs: 3_600_000 },
+    ]);
+    expect(rules[1]?.shards).toEqual([['t30s-0000', 't30s-0001', 't30s-0002']]);
+  });
+
+  it('sorts names inside a group, so reordering the config file changes nothing', () => {
+    const config = configOf([{ interval: '1m', count: 3 }]);
+    const reversed = { ...config, targets: [...config.targets].reverse() };
+    expect(planRules(reversed)).toEqual(planRules(config));
+    expect(planRules(config)[0]?.shards).toEqual([['t1m-0000', 't1m-0001', 't1m-0002']]);
+  });
+
+  it.each([
+    { count: 1, shards: [1] },
+    { count: 200, shards: [200] },
+    { count: 201, shards: [101, 100] },
+    { count: 400, shards: [200, 200] },
+    { count: 401, shards: [134, 134, 133] },
+  ])('splits $count targets into shards of at most 200 (the default): $shards', ({ count, shards }) => {
+    const [rule] = planRules(configOf([{ interval: '1m', count }]));
+    expect(rule?.shards.map((shard) => shard.length)).toEqual(shards);
+    expect(rule?.shards.flat()).toHaveLength(count);
+    expect(new Set(rule?.shards.flat()).size).toBe(count);
+  });
+
+  it('honours deploy.shardSize at its boundaries', () => {
+    const sizes = (count: number) =>
+      planRules(configOf([{ interval: '30s', count }], { deploy: { shardSize: 3 } }))[0]?.shards.map(
+        (s) => s.length,
+      );
+    expect(sizes(3)).toEqual([3]);
+    expect(sizes(4)).toEqual([2, 2]);
+    expect(sizes(6)).toEqual([3, 3]);
+    expect(sizes(7)).toEqual([3, 2, 2]);
+  });
+
+  it('puts at most five shards on a rule (EventBridge allows five targets) and names the next rules PartN', () => {
+    const rules = planRules(configOf([{ interval: '10s', count: 12 }], { deploy: { shardSize: 1 } }));
+    expect(rules.map((rule) => [rule.id, rule.shards.length])).toEqual([
+      ['Every10s', 5],
+      ['Every10sPart2', 5],
+      ['Every10sPart3', 2],
+    ]);
+    expect(rules.every((rule) => rule.schedule === 'rate(1 minute)')).toBe(true);
+  });
+
+  it('keeps ids stable when targets are added to a group', () => {
+    const before = planRules(configOf([{ interval: '5m', count: 2 }]));
+    const after = planRules(configOf([{ interval: '5m', count: 150 }]));
+    expect(after.map((rule) => rule.id)).toEqual(before.map((rule) => rule.id));
+  });
+
+  it('makes more shards when long names would not fit in a rule input', () => {
+    // 200 names of 64 characters (the longest allowed) need about 13 400 characters: two shards.
+    const prefix = 'a-rather-long-target-name-for-a-streaming-project-in-eu-west-1-'.slice(0, 60);
+    const config = configOf([{ interval: '1m', count: 200, prefix }]);
+    const [rule] = planRules(config);
+    expect(rule?.shards.length).toBe(2);
+    for (const shard of rule?.shards ?? []) expect(inputChars(shard)).toBeLessThanOrEqual(MAX_INPUT_CHARS);
+  });
+});
+
+describe('shardsOf', () => {
+  it('balances shards within one name of each other', () => {
+    const names = Array.from({ length: 10 }, (_, index) => `n${index}`);
+    expect(shardsOf(names, 4).map((shard) => shard.length)).toEqual([4, 3, 3]);
+    expect(shardsOf(names, 4).flat()).toEqual(names);
+  });
+});
+
+describe('scheduleExpression', () => {
+  it.each([
+    ['5s', 'rate(1 minute)'],
+    ['30s', 'rate(1 minute)'],
+    ['1m', 'rate(1 minute)'],
+    ['2m', 'cron(0/2 * * * ? *)'],
+    ['5m', 'cron(0/5 * * * ? *)'],
+    ['30m', 'cron(0/30 * * * ? *)'],
+    ['1h', 'cron(0 * * * ? *)'],
+    ['60m', 'cron(0 * * * ? *)'],
+    ['6h', 'cron(0 0/6 * * ? *)'],
+    ['24h', 'cron(0 0 * * ? *)'],
+  ])(
+    '%s → %s: fires on the multiples of the interval, the times the samples are stamped with',
+    (interval, expression) => {
+      expect(scheduleExpression(parseDuration(interval) as number)).toBe(expression);
+    },
+  );
+
+  it.each(['7m', '45m', '90m', '5h'])(
+    'has no expression for %s: no rule fires on its multiples',
+    (interval) => {
+      expect(scheduleExpression(parseDuration(interval) as number)).toBeUndefined();
+    },
+  );
+
+  it('makes planRules fail with the target’s path and the intervals that work', () => {
+    const config = configOf([
+      { interval: '1m', count: 1 },
+      { interval: '7m', count: 2 },
+    ]);
+    expect(() => planRules(config)).toThrow(ConfigError);
+    try {
+      planRules(config);
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(
+          /^targets\[1\]\.interval: 7m cannot be scheduled on its own multiples .* \(1m, 2m, 3m/,
+        ),
+        expect.stringMatching(
+          /^targets\[2\]\.interval: 7m cannot be scheduled .* or of a day \(1h, 2h, 3h, 4h, 6h, 8h, 12h, 24h\)$/,
+        ),
+      ]);
+    }
+  });
+});
+
+describe('functionTimeoutMs', () => {
+  it('covers the sub-minute run that spans its minute: last offset + every attempt timing out + the write', () => {
+    // 10 s target, timeout 10 s, 3 attempts: 50 s offset + (3 × 10 s + 2 × 4 s) + (3 × 10 s + 5 s) = 123 s.
+    const config = configOf([
+      { interval: '10s', count: 1 },
+      { interval: '5m', count: 1 },
+    ]);
+    expect(functionTimeoutMs(config, planRules(config))).toBe(133_000);
+  });
+
+  it('is shorter when only minute targets run: a single sample per run', () => {
+    // 0 s offset + 38 s + 35 s = 73 s, plus the 10 s margin.
+    const config = configOf([{ interval: '1m', count: 1 }]);
+    expect(functionTimeoutMs(config, planRules(config))).toBe(83_000);
+  });
+
+  it('follows the targets’ timeout and maxAttempts', () => {
+    // 5 attempts of 20 s: 55 s offset + (100 s + 16 s) + (50 s + 5 s) = 226 s, plus 10 s.
+    const config = configOf([{ interval: '5s', count: 1, timeout: '20s' }], { maxAttempts: 5 });
+    expect(functionTimeoutMs(config, planRules(config))).toBe(236_000);
+  });
+
+  it('fails with a clear ConfigError when the worst case exceeds Lambda’s 15 minutes', () => {
+    // 50 s offset + (5 × 60 s + 4 × 4 s) + (5 × 120 s + 5 s) = 971 s.
+    const config = configOf([{ interval: '10s', count: 1, timeout: '1m' }], {
+      maxAttempts: 5,
+      influx: { ...INFLUX, timeout: '2m' },
+    });
+    const attempt = () => functionTimeoutMs(config, planRules(config));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/Every10s targets lasts 16 min 11 s .* more than Lambda's 15-minute limit/);
+  });
+});
+
+describe('failureAlarmPeriodMinutes', () => {
+  it('spans a run of the slowest rule, between 5 minutes and 6 hours', () => {
+    const periodOf = (intervals: string[]) =>
+      failureAlarmPeriodMinutes(planRules(configOf(intervals.map((interval) => ({ interval, count: 1 })))));
+    expect(periodOf(['10s', '1m'])).toBe(5);
+    expect(periodOf(['10s', '15m'])).toBe(15);
+    expect(periodOf(['1h'])).toBe(60);
+    expect(periodOf(['1m', '12h'])).toBe(360);
+  });
+});
