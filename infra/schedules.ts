@@ -49,21 +49,11 @@ export interface PlannedRule {
  */
 export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRule[] {
   const groups = new Map<number, string[]>();
-  const problems: string[] = [];
-  config.targets.forEach((target, index) => {
+  for (const target of config.targets) {
     const names = groups.get(target.interval);
     if (names) names.push(target.name);
     else groups.set(target.interval, [target.name]);
-    if (scheduleExpression(target.interval) === undefined) {
-      problems.push(
-        `targets[${index}].interval: ${formatDuration(target.interval)} cannot be scheduled on its own ` +
-          `multiples (the times the collector stamps its samples with); use a divisor of an hour ` +
-          `(${HOUR_DIVISORS.map((minutes) => `${minutes}m`).join(', ')}) or of a day ` +
-          `(${DAY_DIVISORS.map((hours) => `${hours}h`).join(', ')})`,
-      );
-    }
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
+  }
   const rules: PlannedRule[] = [];
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     const { samplesPerRun } = scheduleOf(intervalMs);
@@ -74,6 +64,7 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
       rules.push({
         id: part === 1 ? groupId : `${groupId}Part${part}`,
         intervalMs,
+        // The config schema only lets through intervals that divide a minute, an hour or a day.
         schedule: scheduleExpression(intervalMs) as string,
         samplesPerRun,
         shards: shards.slice(first, first + MAX_TARGETS_PER_RULE),

@@ -6,6 +6,7 @@ import { selectTargets } from '../config/select.js';
 import { LineProtocolPrinter } from '../influx/dry-run.js';
 import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
+import { CarriedBackoff, scopeOf } from '../run/backoff.js';
 import { collect, lostBatches, type RunLog, type RunSummary } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
@@ -63,17 +64,24 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
   }
   const log = streamLog(io.stderr);
   // 429 back-offs outlive the process, so that cron's next `--once` does not poll a throttled target early.
-  const backoff = new Map(Object.entries((await spill?.loadState())?.backoff ?? {}));
+  const backoff = new CarriedBackoff(spill, log);
+  const scope = scopeOf(targets.map((target) => target.name));
+  await backoff.load(scope);
   const wiring: Wiring = {
     sink,
     log,
-    backoff,
+    backoff: backoff.resting,
+    save: () =>
+      backoff.save(
+        scope,
+        targets.map((target) => target.name),
+      ),
     ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
   if (args.once) {
     const summary = await collectOnce(config, targets, secrets, wiring);
-    await saveBackoff(wiring);
+    await wiring.save();
     return report(summary, wiring);
   }
   return collectForever(config, targets, source, wiring);
@@ -84,6 +92,8 @@ interface Wiring {
   spill?: SpillStore;
   log: RunLog;
   backoff: Map<string, number>;
+  /** Keeps the back-offs for the next process. */
+  save: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -104,14 +114,6 @@ function collectOnce(
     },
     { ...wiring, secrets, concurrency: config.concurrency, maxAttempts: config.maxAttempts },
   );
-}
-
-async function saveBackoff({ spill, backoff, log }: Wiring): Promise<void> {
-  const now = Date.now();
-  const resting = Object.fromEntries([...backoff].filter(([, until]) => until > now));
-  await spill?.saveState({ backoff: resting }).catch((error: unknown) => {
-    log.warn('could not save back-off state', { error: String(error) });
-  });
 }
 
 /**
@@ -152,7 +154,7 @@ async function collectForever(
         maxAttempts: config.maxAttempts,
       },
     ).then(async (summary) => {
-      await saveBackoff(wiring);
+      await wiring.save();
       failed ||= report(summary, wiring) !== EXIT.ok;
     });
     running.add(run);

@@ -70,16 +70,33 @@ const targetUnion = z.discriminatedUnion('endpoint', [first as ReturnType<typeof
       : undefined,
 });
 
-/** Whether EventBridge (minute granularity) plus in-run sub-minute sampling can keep this interval exactly. */
+const HOUR_DIVISORS_MIN = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
+const DAY_DIVISORS_H = [1, 2, 3, 4, 6, 8, 12, 24];
+
+/**
+ * Whether the schedule can keep this interval exactly. EventBridge fires at most once a minute, so sub-minute
+ * intervals are sampled inside a run and must divide the minute; longer ones are cron schedules on the clock
+ * (samples are stamped with multiples of the interval), so they must divide an hour or a day.
+ */
 export function intervalProblem(intervalMs: number): string | undefined {
-  if (intervalMs < MINUTE_MS && MINUTE_MS % intervalMs !== 0) {
-    return `${formatDuration(intervalMs)} does not divide a minute evenly (use 5s, 6s, 10s, 12s, 15s, 20s or 30s)`;
+  const text = formatDuration(intervalMs);
+  if (intervalMs < MINUTE_MS) {
+    return MINUTE_MS % intervalMs === 0
+      ? undefined
+      : `${text} does not divide a minute evenly (use 5s, 6s, 10s, 12s, 15s, 20s or 30s)`;
   }
-  if (intervalMs >= MINUTE_MS && intervalMs % MINUTE_MS !== 0) {
-    return `${formatDuration(intervalMs)} is not a whole number of minutes`;
+  if (intervalMs % MINUTE_MS !== 0) return `${text} is not a whole number of minutes`;
+  if (intervalMs > DAY_MS) return `${text} is longer than a day`;
+  const minutes = intervalMs / MINUTE_MS;
+  if (HOUR_DIVISORS_MIN.includes(minutes) || (minutes % 60 === 0 && DAY_DIVISORS_H.includes(minutes / 60))) {
+    return undefined;
   }
-  if (intervalMs > DAY_MS) return `${formatDuration(intervalMs)} is longer than a day`;
-  return undefined;
+  return (
+    `${text} cannot be scheduled on its own multiples: use a divisor of an hour ` +
+    `(${HOUR_DIVISORS_MIN.slice(1, -1)
+      .map((m) => `${m}m`)
+      .join(', ')}) or of a day (${DAY_DIVISORS_H.map((h) => `${h}h`).join(', ')})`
+  );
 }
 
 const targetSchema = targetUnion.superRefine((parsed, ctx) => {

@@ -5,12 +5,14 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { selectTargets } from '../config/select.js';
 import { openInfluxWriter } from '../influx/open.js';
+import { CarriedBackoff, scopeOf } from '../run/backoff.js';
 import { collect, lostBatches } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { writeReserveMs } from '../schedule/budget.js';
 import { planTick } from '../schedule/plan.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { S3SpillStore } from '../spill/s3.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 
 /** What an EventBridge rule sends: its scheduled time and the shard of targets this invocation polls. */
 export interface CollectEvent {
@@ -33,18 +35,13 @@ const SAFETY_MARGIN_MS = 2_000;
 /** A scheduled sample more than this late is recorded as missed instead of being stamped with a wrong time. */
 const MAX_LATENESS_MS = 90_000;
 
-const logger = new Logger({ serviceName: 'concurrency-collector' });
-const metrics = new Metrics({ namespace: 'ConcurrencyCollector', serviceName: 'concurrency-collector' });
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 // Module scope: kept across warm invocations (config parsed once, secrets cached, 429 back-offs remembered).
 const secretSource = new SecretsManagerSource();
 const spill = process.env.SPILL_BUCKET ? new S3SpillStore(process.env.SPILL_BUCKET) : undefined;
+const backoff = new CarriedBackoff(spill, logger);
 let config: Promise<Config> | undefined;
-let backoff: Promise<Map<string, number>> | undefined;
-
-/** 429 back-offs: remembered in memory while warm, and in the spill bucket across cold starts. */
-async function loadBackoff(): Promise<Map<string, number>> {
-  return new Map(Object.entries((await spill?.loadState())?.backoff ?? {}));
-}
 
 /**
  * The scheduled collector. Target failures are data (`collector_run`), not a failed invocation: throwing would
@@ -59,8 +56,9 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   const secrets = new RunSecrets(secretSource);
   const sink = await openInfluxWriter(loaded, secrets);
   const finishBy = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  backoff ??= loadBackoff();
-  const resting = await backoff;
+  const names = targets.map((target) => target.name);
+  const scope = scopeOf(names);
+  await backoff.load(scope);
   const summary = await collect(
     {
       samples: planTick(targets, tick),
@@ -75,26 +73,23 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
       log: logger,
       concurrency: loaded.concurrency,
       maxAttempts: loaded.maxAttempts,
-      backoff: resting,
+      backoff: backoff.resting,
       ...(spill ? { spill } : {}),
     },
   );
-  const now = Date.now();
-  await spill
-    ?.saveState({ backoff: Object.fromEntries([...resting].filter(([, until]) => until > now)) })
-    .catch((error: unknown) => logger.warn('could not save back-off state', { error: String(error) }));
+  await backoff.save(scope, names);
 
   const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
   const lost = lostBatches(summary);
   const count = (batches: typeof lost) => batches.reduce((sum, batch) => sum + batch.lines.length, 0);
   const spilled = count(summary.unwritten) - count(lost);
-  metrics.addMetric('SamplesTaken', MetricUnit.Count, summary.records.length);
-  metrics.addMetric('SamplesFailed', MetricUnit.Count, failed);
-  metrics.addMetric('PointsWritten', MetricUnit.Count, summary.pointsWritten);
-  metrics.addMetric('PointsSpilled', MetricUnit.Count, spilled);
-  metrics.addMetric('PointsRejected', MetricUnit.Count, summary.rejected);
-  metrics.addMetric('PointsLost', MetricUnit.Count, count(lost));
-  metrics.addMetric('PointsReplayed', MetricUnit.Count, summary.replay.points);
+  metrics.addMetric(METRIC.samplesTaken, MetricUnit.Count, summary.records.length);
+  metrics.addMetric(METRIC.samplesFailed, MetricUnit.Count, failed);
+  metrics.addMetric(METRIC.pointsWritten, MetricUnit.Count, summary.pointsWritten);
+  metrics.addMetric(METRIC.pointsSpilled, MetricUnit.Count, spilled);
+  metrics.addMetric(METRIC.pointsRejected, MetricUnit.Count, summary.rejected);
+  metrics.addMetric(METRIC.pointsLost, MetricUnit.Count, count(lost));
+  metrics.addMetric(METRIC.pointsReplayed, MetricUnit.Count, summary.replay.points);
   metrics.publishStoredMetrics();
   logger.info('run finished', {
     samples: summary.records.length,

@@ -24,8 +24,8 @@ export interface SampleContext {
   backoff: Map<string, number>;
   now: () => number;
   /**
-   * A scheduled sample started later than this after its time is not taken: its value would be stamped with a
-   * time it does not describe (a throttled invocation that Lambda retried minutes later). Unset for `--once`.
+   * A scheduled sample started later than this (or half its interval, if less) after its time is not taken: its
+   * value would be stamped with a time it does not describe. Unset for `--once`.
    */
   maxLatenessMs?: number;
   /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
@@ -64,7 +64,11 @@ export async function takeSample(planned: PlannedSample, context: SampleContext)
   };
 
   const lateness = started - at;
-  if (context.maxLatenessMs !== undefined && lateness > context.maxLatenessMs) {
+  // Half an interval at most: a run that starts late must not fire a burst of a target's past slots at once
+  // (Streampixel's floor would answer 429), nor stamp a reading with a time it does not describe.
+  const tolerance =
+    context.maxLatenessMs === undefined ? undefined : Math.min(context.maxLatenessMs, target.interval / 2);
+  if (tolerance !== undefined && lateness > tolerance) {
     const message = `not polled: the run reached this sample ${Math.round(lateness / 1000)} s after its scheduled time`;
     return record({ outcome: 'timeout', httpStatus: 0, message, retryable: false });
   }

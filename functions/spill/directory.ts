@@ -54,16 +54,16 @@ export class DirectorySpillStore implements SpillStore {
     return `rejected/${name}`;
   }
 
-  async loadState(): Promise<CarriedState> {
+  async loadState(scope: string): Promise<CarriedState> {
     try {
-      return parseState(await readFile(join(this.dir, 'state', 'state.json'), 'utf8'));
+      return parseState(await readFile(join(this.dir, 'state', `${scope}.json`), 'utf8'));
     } catch {
       return EMPTY_STATE;
     }
   }
 
-  async saveState(state: CarriedState): Promise<void> {
-    await this.writeAtomic(join(this.dir, 'state'), 'state.json', Buffer.from(JSON.stringify(state)));
+  async saveState(scope: string, state: CarriedState): Promise<void> {
+    await this.writeAtomic(join(this.dir, 'state'), `${scope}.json`, Buffer.from(JSON.stringify(state)));
   }
 
   private async writeAtomic(dir: string, name: string, body: Buffer): Promise<void> {

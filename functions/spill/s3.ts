@@ -17,7 +17,7 @@ import {
 
 const SPILL = 'spill/';
 const REJECTED = 'rejected/';
-const STATE = 'state/state.json';
+const STATE = 'state/';
 
 /**
  * The deployed spill: one object per failed batch under `spill/` (its key names the tick), refused lines under
@@ -69,9 +69,11 @@ export class S3SpillStore implements SpillStore {
     return key;
   }
 
-  async loadState(): Promise<CarriedState> {
+  async loadState(scope: string): Promise<CarriedState> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: STATE }));
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: `${STATE}${scope}.json` }),
+      );
       return parseState(await (object.Body as { transformToString(): Promise<string> }).transformToString());
     } catch {
       // No state yet (NoSuchKey), or unreadable: a run without carried state is still a good run.
@@ -79,11 +81,11 @@ export class S3SpillStore implements SpillStore {
     }
   }
 
-  async saveState(state: CarriedState): Promise<void> {
+  async saveState(scope: string, state: CarriedState): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: STATE,
+        Key: `${STATE}${scope}.json`,
         Body: JSON.stringify(state),
         ContentType: 'application/json',
       }),

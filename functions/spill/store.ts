@@ -24,8 +24,9 @@ export interface SpillStore {
   delete(key: string): Promise<void>;
   /** Keeps lines InfluxDB refused as malformed, with its message, under `rejected/`: never replayed. */
   reject(lines: readonly string[], message: string, at: number): Promise<string>;
-  loadState(): Promise<CarriedState>;
-  saveState(state: CarriedState): Promise<void>;
+  /** State of one scope (a shard of targets, or the CLI), so that shards never overwrite each other's. */
+  loadState(scope: string): Promise<CarriedState>;
+  saveState(scope: string, state: CarriedState): Promise<void>;
 }
 
 const gzipAsync = promisify(gzip);

@@ -5,6 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC } from '../../functions/handlers/observability.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './collector-function.js';
 
 export interface CollectorAlarmsProps {
@@ -53,7 +54,7 @@ export class CollectorAlarms extends Construct {
         '(outcome tag) and the "sample failed" log lines say which target and why.',
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: 'SamplesFailed',
+        metricName: METRIC.samplesFailed,
         dimensionsMap: { service: SERVICE_NAME },
         statistic: 'Sum',
         period: Duration.minutes(props.failurePeriodMinutes),

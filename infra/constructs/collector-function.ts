@@ -6,12 +6,10 @@ import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/handlers/observability.js';
 
-/** Powertools' `service`: the handler's Logger and Metrics use it, and it is the metrics' only dimension. */
-export const SERVICE_NAME = 'concurrency-collector';
-
-/** The CloudWatch namespace of the handler's EMF metrics (`SamplesTaken`, `SamplesFailed`, …). */
-export const METRICS_NAMESPACE = 'ConcurrencyCollector';
+// The handler's own names: Powertools' `service` (the metrics' only dimension) and the EMF namespace.
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 /** Where the bundle carries the validated config; Lambda unpacks the bundle into `/var/task`. */
 export const BUNDLED_CONFIG_NAME = 'collector.config.json';

@@ -1,0 +1,147 @@
+import type { Change, CounterFigures, Report, TargetReport } from '../model.js';
+
+/** What a figure shows when it has no value (no sample, or not reported by this provider). */
+export const NONE = '–';
+
+/** An integer as is, a fraction with `decimals` digits; {@link NONE} for `null`. */
+export function num(value: number | null | undefined, decimals = 0): string {
+  if (value === null || value === undefined) return NONE;
+  return Number.isInteger(value) && decimals === 0 ? String(value) : value.toFixed(decimals);
+}
+
+/** `87.3 %`. */
+export function percent(value: number | null | undefined, decimals = 1): string {
+  return value === null || value === undefined ? NONE : `${value.toFixed(decimals)} %`;
+}
+
+/** `+2 (+5.3 %)`, with a true minus sign; {@link NONE} when either period had no sample. */
+export function changeText(change: Change | null, decimals = 0): string {
+  if (change === null) return NONE;
+  const absolute = signed(change.absolute, decimals);
+  return change.percent === null ? absolute : `${absolute} (${signed(change.percent, 1)} %)`;
+}
+
+function signed(value: number, decimals: number): string {
+  const text = Math.abs(value).toFixed(decimals);
+  // ± only for no change at all: a small fall that rounds to 0.0 still reads as a fall.
+  if (value === 0) return `±${text}`;
+  return `${value < 0 ? '−' : '+'}${text}`;
+}
+
+/** `2026-10-03 20:14` from an ISO time: the report is in UTC and says so in its headings. */
+export function utcMinute(iso: string | null): string {
+  return iso === null ? NONE : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/** `last / max` of a counter. */
+export function counter(figures: CounterFigures): string {
+  return `${num(figures.last)} / ${num(figures.max)}`;
+}
+
+/** `10s`, `1m`: the interval the way the config writes it. */
+export function interval(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
+/** `31 d`, `6 h 30 min`: how long a period is. */
+export function duration(fromIso: string, toIso: string): string {
+  const minutes = Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  const parts = [days ? `${days} d` : '', hours ? `${hours} h` : '', rest ? `${rest} min` : ''];
+  return parts.filter(Boolean).join(' ') || '0 min';
+}
+
+/** The two heading lines every human-readable format starts with. */
+export function headings(report: Report): { title: string; comparison: string } {
+  const { period, previous } = report;
+  return {
+    title: `Concurrency report ${period.label}: ${utcMinute(period.from)} → ${utcMinute(period.to)} UTC (${duration(period.from, period.to)})`,
+    comparison: `Compared with the ${duration(previous.from, previous.to)} before: ${utcMinute(previous.from)} → ${utcMinute(previous.to)} UTC`,
+  };
+}
+
+/** A table as header + rows of cells, shared by the terminal, Markdown and HTML renderers. */
+export interface TableData {
+  header: string[];
+  /** Columns whose cells are numbers, aligned right. */
+  numeric: boolean[];
+  rows: string[][];
+}
+
+/** Peak, when, p95, mean, queue and the change against the previous period, one row per target. */
+export function usageTable(targets: readonly TargetReport[]): TableData {
+  return {
+    header: [
+      'target',
+      'peak',
+      'peak at (UTC)',
+      'p95',
+      'mean',
+      'queue peak',
+      'queue minutes',
+      'peak vs previous',
+      'mean vs previous',
+    ],
+    numeric: [false, true, false, true, true, true, true, true, true],
+    rows: targets.map((t) => [
+      t.target,
+      num(t.live.peak),
+      utcMinute(t.live.peakAt),
+      num(t.live.p95),
+      num(t.live.mean, 1),
+      num(t.queue?.peak),
+      t.queue ? String(t.queue.minutesNonEmpty) : NONE,
+      changeText(t.change.peak),
+      changeText(t.change.mean, 1),
+    ]),
+  };
+}
+
+/** Samples present against expected: a gap in collection shows here, not as a quiet period. */
+export function coverageTable(targets: readonly TargetReport[]): TableData {
+  return {
+    header: ['target', 'provider', 'interval', 'samples present', 'expected', 'missing', 'coverage'],
+    numeric: [false, false, false, true, true, true, true],
+    rows: targets.map((t) => [
+      t.target,
+      t.provider,
+      interval(t.intervalSeconds),
+      String(t.samples.present),
+      String(t.samples.expected),
+      String(t.samples.missing),
+      percent(t.samples.coveragePercent),
+    ]),
+  };
+}
+
+/** Metered targets: the peak against the plan's cap, and the overage counters; `undefined` when there is none. */
+export function meteredTable(targets: readonly TargetReport[]): TableData | undefined {
+  const metered = targets.filter((t) => t.metered !== null);
+  if (metered.length === 0) return undefined;
+  return {
+    header: [
+      'target',
+      'peak',
+      'plan cap',
+      'peak of cap',
+      'period peak',
+      'overage connections (last / max)',
+      'overage messages (last / max)',
+    ],
+    numeric: [false, true, true, true, true, true, true],
+    rows: metered.map((t) => {
+      const m = t.metered as NonNullable<TargetReport['metered']>;
+      return [
+        t.target,
+        num(t.live.peak),
+        num(m.planMaxConnections),
+        percent(m.peakPercentOfPlan),
+        num(m.periodPeak),
+        counter(m.overageConnections),
+        counter(m.overageMessages),
+      ];
+    }),
+  };
+}

@@ -1,0 +1,206 @@
+import type { Report, TargetReport } from '../model.js';
+import { CHART_COLORS, renderChartSvg } from './chart.js';
+import {
+  changeText,
+  counter,
+  coverageTable,
+  duration,
+  headings,
+  interval,
+  meteredTable,
+  num,
+  percent,
+  type TableData,
+  usageTable,
+  utcMinute,
+} from './format.js';
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * `--format html`: one self-contained file (inline CSS, inline SVG charts, no script, no font or link to fetch;
+ * its Content-Security-Policy forbids any request), readable in a browser, printable, fit to mail or archive.
+ */
+export async function renderHtml(report: Report): Promise<string> {
+  const { title, comparison } = headings(report);
+  const sections: string[] = [];
+  sections.push(tableSection('Usage', usageTable(report.targets)));
+  sections.push(
+    tableSection('Samples present vs expected', coverageTable(report.targets), (row) => {
+      const target = report.targets[row] as TargetReport;
+      return target.samples.missing > 0 ? 'gap' : '';
+    }),
+  );
+  const metered = meteredTable(report.targets);
+  if (metered) sections.push(tableSection('Metered plan and overage', metered));
+  for (const target of report.targets) sections.push(await targetSection(report, target));
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escape(`Concurrency report ${report.period.label}`)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<p class="kicker">Concurrency report</p>
+<h1>${escape(heading(report.period.label))}</h1>
+<p class="period">${escape(title.replace(/^Concurrency report \S+: /, ''))}</p>
+<p class="period muted">${escape(comparison)}</p>
+</header>
+<main>
+${sections.join('\n')}
+</main>
+<footer>
+<p>All times UTC. Peak time: the first minute the peak was reached. p95: nearest rank, as InfluxQL's <code>percentile()</code>.
+Mean: over the samples present; a gap in collection counts as missing samples, never as zero users.
+Queue minutes: minutes with at least one sample whose queue was above 0. Generated ${escape(utcMinute(report.generatedAt))} UTC.</p>
+</footer>
+</body>
+</html>
+`;
+}
+
+/** `October 2026` for a month label, the label itself otherwise. */
+function heading(label: string): string {
+  const month = /^(\d{4})-(\d{2})$/.exec(label);
+  if (!month) return label;
+  return `${MONTHS[Number(month[2]) - 1]} ${month[1]}`;
+}
+
+function tableSection(title: string, table: TableData, rowClass: (row: number) => string = () => ''): string {
+  const head = table.header
+    .map((cell, column) => `<th${table.numeric[column] ? ' class="num"' : ''}>${escape(cell)}</th>`)
+    .join('');
+  const body = table.rows
+    .map((row, index) => {
+      const cls = rowClass(index);
+      const cells = row
+        .map((cell, column) => `<td${table.numeric[column] ? ' class="num"' : ''}>${escape(cell)}</td>`)
+        .join('');
+      return `<tr${cls ? ` class="${cls}"` : ''}>${cells}</tr>`;
+    })
+    .join('\n');
+  return `<section>
+<h2>${escape(title)}</h2>
+<table>
+<thead><tr>${head}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>`;
+}
+
+async function targetSection(report: Report, target: TargetReport): Promise<string> {
+  const figures: [string, string, string][] = [
+    [
+      'Peak',
+      num(target.live.peak),
+      target.live.peakAt
+        ? `${utcMinute(target.live.peakAt)} UTC; ${changeText(target.change.peak)} vs previous`
+        : 'no sample',
+    ],
+    ['p95', num(target.live.p95), 'nearest rank'],
+    ['Mean', num(target.live.mean, 1), `${changeText(target.change.mean, 1)} vs previous`],
+  ];
+  if (target.queue) {
+    figures.push(['Queue peak', num(target.queue.peak), `${target.queue.minutesNonEmpty} min with a queue`]);
+  }
+  if (target.metered) {
+    figures.push([
+      'Peak of plan cap',
+      percent(target.metered.peakPercentOfPlan),
+      `cap ${num(target.metered.planMaxConnections)}; overage conn. ${counter(target.metered.overageConnections)}`,
+    ]);
+  }
+  const gap = target.samples.missing > 0;
+  figures.push([
+    'Samples',
+    percent(target.samples.coveragePercent),
+    `${target.samples.present} of ${target.samples.expected}${gap ? ` (${target.samples.missing} missing)` : ''}`,
+  ]);
+  const series = report.charts.get(target.target);
+  const chart = series
+    ? `<figure class="chart">${await renderChartSvg(target, series)}<figcaption>${escape(caption(target, series.bucketMs))}</figcaption></figure>`
+    : '';
+  return `<section class="target" id="target-${escape(target.target)}">
+<h2>${escape(target.target)} <span class="muted">${escape(target.endpoint)} · every ${escape(interval(target.intervalSeconds))}</span></h2>
+<dl class="figures">
+${figures
+  .map(
+    ([label, value, note]) =>
+      `<div${label === 'Samples' && gap ? ' class="gap"' : ''}><dt>${escape(label)}</dt><dd>${escape(value)}</dd><dd class="note">${escape(note)}</dd></div>`,
+  )
+  .join('\n')}
+</dl>
+${chart}
+</section>`;
+}
+
+function caption(target: TargetReport, bucketMs: number): string {
+  const what = target.queue ? 'Live and queued users' : 'Live users';
+  const minutes = bucketMs / 60_000;
+  const bucket = minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+  const peak = target.live.peak === null ? 'no sample in the period' : `the peak is marked`;
+  const gaps = target.samples.missing > 0 ? '; shaded: no sample collected' : '';
+  return `${what} over ${duration(target.from, target.to)}, highest value per ${bucket} (${peak}${gaps}).`;
+}
+
+/** HTML text and attribute escaping. */
+export function escape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f3f4f6; color: #111827;
+  font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+header, main, footer { max-width: 980px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 32px; padding-bottom: 8px; }
+.kicker { margin: 0; text-transform: uppercase; letter-spacing: .08em; font-size: 12px; color: ${CHART_COLORS.live}; font-weight: 600; }
+h1 { margin: 4px 0 8px; font-size: 28px; }
+h2 { font-size: 17px; margin: 0 0 12px; }
+.period { margin: 2px 0; }
+.muted { color: #6b7280; font-weight: normal; }
+section { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 18px 20px; margin: 16px 0; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: 6px 8px; border-bottom: 1px solid #e5e7eb; text-align: left; white-space: nowrap; }
+th { font-size: 12px; color: #4b5563; font-weight: 600; }
+.num { text-align: right; }
+tr.gap td { background: #fef3c7; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 0 0 12px; }
+.figures div { border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px 10px; }
+.figures div.gap { background: #fef3c7; border-color: #f59e0b; }
+dt { font-size: 12px; color: #4b5563; }
+dd { margin: 0; font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+dd.note { font-size: 12px; font-weight: normal; color: #6b7280; }
+figure.chart { margin: 0; overflow-x: auto; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 12px; color: #6b7280; margin-top: 4px; }
+footer { color: #6b7280; font-size: 12px; padding-bottom: 32px; }
+code { font-size: 12px; }
+@media print { body { background: #fff; } section { break-inside: avoid; border: none; padding: 8px 0; } }
+`;

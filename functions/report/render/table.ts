@@ -1,0 +1,28 @@
+import type { Report } from '../model.js';
+import { coverageTable, headings, meteredTable, type TableData, usageTable } from './format.js';
+
+/** The default `--format table`: aligned columns for a terminal, one block per kind of figure. */
+export function renderTable(report: Report): string {
+  const { title, comparison } = headings(report);
+  const blocks = [`${title}\n${comparison}`];
+  if (report.targets.length === 0) return `${blocks[0]}\n\nNo targets.\n`;
+  blocks.push(aligned(usageTable(report.targets)), aligned(coverageTable(report.targets)));
+  const metered = meteredTable(report.targets);
+  if (metered) blocks.push(aligned(metered));
+  return `${blocks.join('\n\n')}\n`;
+}
+
+function aligned(table: TableData): string {
+  const widths = table.header.map((title, column) =>
+    Math.max(title.length, ...table.rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => {
+        const width = widths[column] as number;
+        return table.numeric[column] ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(table.header), ...table.rows.map(line)].join('\n');
+}
