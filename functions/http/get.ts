@@ -72,7 +72,7 @@ function networkCodeOf(error: unknown): string {
   for (let depth = 0; depth < 4 && current; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-    if (current instanceof Error && depth > 0) innermost = current.message;
+    if (current instanceof Error && depth > 0 && current.message !== '') innermost = current.message;
     current = (current as { cause?: unknown }).cause;
   }
   return error instanceof Error && error.name === 'AbortError' ? 'aborted' : innermost;

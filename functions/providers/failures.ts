@@ -22,10 +22,16 @@ export function outcomeOfStatus(status: number): { outcome: Outcome; retryable: 
 /** Collapses white space and cuts a provider's message to a length fit for a field value. */
 export function shortMessage(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : flat;
+  if (flat.length <= MAX_MESSAGE_LENGTH) return flat;
+  // Cut between whole characters: half a surrogate pair is not text.
+  const characters = Array.from(flat.slice(0, MAX_MESSAGE_LENGTH));
+  if (characters.join('').length > MAX_MESSAGE_LENGTH - 1) characters.pop();
+  return `${characters.join('')}…`;
 }
 
 const RETRY_IN_WORDS = /try again in (\d+) (second|minute|hour)s?/i;
+/** A provider's hint is believed up to an hour: a longer (or absurd) one would silence a target for good. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 const WORD_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
 
 /**
@@ -33,6 +39,11 @@ const WORD_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
  * such as Streampixel's "Try again in 2 minutes.", which is its only hint when the header is missing.
  */
 export function retryAfterMs(headers: Headers, message: string, now = Date.now()): number | undefined {
+  const wait = hintedWaitMs(headers, message, now);
+  return wait === undefined ? undefined : Math.min(wait, MAX_RETRY_AFTER_MS);
+}
+
+function hintedWaitMs(headers: Headers, message: string, now: number): number | undefined {
   const header = headers.get('retry-after')?.trim();
   if (header) {
     if (/^\d+$/.test(header)) return Number(header) * 1_000;
@@ -45,6 +56,26 @@ export function retryAfterMs(headers: Headers, message: string, now = Date.now()
     return Number(words[1]) * WORD_MS[unit];
   }
   return undefined;
+}
+
+/**
+ * The one place that turns a missing or unreadable answer into an outcome and a retry decision: timeouts and
+ * broken connections may pass, an oversized or undecodable body will not.
+ */
+export function failureOfTransport(error: {
+  kind: 'timeout' | 'network' | 'too_large' | 'not_utf8';
+  httpStatus: number;
+  message: string;
+}): Failure {
+  const message = shortMessage(error.message);
+  switch (error.kind) {
+    case 'timeout':
+      return { outcome: 'timeout', httpStatus: error.httpStatus, message, retryable: true };
+    case 'network':
+      return { outcome: 'upstream', httpStatus: 0, message, retryable: true };
+    default:
+      return { outcome: 'bad_response', httpStatus: error.httpStatus, message, retryable: false };
+  }
 }
 
 /** A failure of a response that arrived but cannot be read as the documented shape. */
@@ -113,15 +144,11 @@ export function describeIssues(error: z.ZodError): string {
   return `${path}: ${issue.message}`;
 }
 
-/**
- * The common shape of every adapter's `parse`: non-2xx becomes a classified failure, a 2xx body must be
- * JSON matching `schema`, and `toSample` maps it (or reports a provider-level failure such as IMKit's RC).
- */
-export function parseWith<T extends z.ZodType>(
+/** A 2xx JSON body that matches `schema`, or the classified failure of anything else. */
+export function readBody<T extends z.ZodType>(
   response: ProviderResponse,
   schema: T,
-  toSample: (body: z.output<T>) => Sample | Failure,
-): ParseResult {
+): { ok: true; body: z.output<T> } | { ok: false; failure: Failure } {
   if (response.status < 200 || response.status > 299) {
     return { ok: false, failure: failureFromStatus(response, errorMessageOf(response.body)) };
   }
@@ -131,7 +158,21 @@ export function parseWith<T extends z.ZodType>(
   if (!checked.success) {
     return { ok: false, failure: badResponse(response.status, describeIssues(checked.error)) };
   }
-  const mapped = toSample(checked.data);
+  return { ok: true, body: checked.data };
+}
+
+/**
+ * The common shape of every adapter's `parse`: non-2xx becomes a classified failure, a 2xx body must be
+ * JSON matching `schema`, and `toSample` maps it (or reports a provider-level failure such as IMKit's RC).
+ */
+export function parseWith<T extends z.ZodType>(
+  response: ProviderResponse,
+  schema: T,
+  toSample: (body: z.output<T>) => Sample | Failure,
+): ParseResult {
+  const read = readBody(response, schema);
+  if (!read.ok) return read;
+  const mapped = toSample(read.body);
   return 'outcome' in mapped ? { ok: false, failure: mapped } : { ok: true, sample: mapped };
 }
 

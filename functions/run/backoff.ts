@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_RETRY_AFTER_MS } from '../providers/failures.js';
 import type { SpillStore } from '../spill/store.js';
 import type { RunLog } from './collect.js';
 
@@ -30,11 +31,12 @@ export class CarriedBackoff {
     let loading = this.loaded.get(scope);
     if (!loading) {
       loading = (async () => {
-        const state = await this.store?.loadState(scope).catch(() => undefined);
-        for (const [target, until] of Object.entries(state?.backoff ?? {})) {
+        const text = await this.store?.readState(scope).catch(() => undefined);
+        const backoff = parseBackoff(text);
+        for (const [target, until] of Object.entries(backoff)) {
           this.resting.set(target, Math.max(until, this.resting.get(target) ?? 0));
         }
-        this.saved.set(scope, JSON.stringify(state?.backoff ?? {}));
+        this.saved.set(scope, JSON.stringify(backoff));
       })();
       this.loaded.set(scope, loading);
     }
@@ -51,10 +53,25 @@ export class CarriedBackoff {
     const snapshot = JSON.stringify(backoff);
     if (!this.store || this.saved.get(scope) === snapshot) return;
     try {
-      await this.store.saveState(scope, { backoff });
+      await this.store.writeState(scope, snapshot);
       this.saved.set(scope, snapshot);
     } catch (error) {
       this.log.warn('could not save back-off state', { error: String(error) });
     }
+  }
+}
+
+/** Reads saved back-offs defensively: a damaged state document must not stop a run, nor silence a target. */
+function parseBackoff(text: string | undefined, now = Date.now()): Record<string, number> {
+  try {
+    const json = JSON.parse(text ?? '{}') as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(json).filter(
+        (entry): entry is [string, number] =>
+          typeof entry[1] === 'number' && entry[1] > now && entry[1] <= now + MAX_RETRY_AFTER_MS,
+      ),
+    );
+  } catch {
+    return {};
   }
 }

@@ -1,14 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  batchName,
-  type CarriedState,
-  decodeBatch,
-  EMPTY_STATE,
-  encodeBatch,
-  parseState,
-  type SpillStore,
-} from './store.js';
+import { batchName, decodeBatch, encodeBatch, type SpillStore } from './store.js';
 
 /**
  * The CLI's spill: one `.lp.gz` file per failed batch directly in the folder, refused lines in `rejected/`,
@@ -54,16 +46,12 @@ export class DirectorySpillStore implements SpillStore {
     return `rejected/${name}`;
   }
 
-  async loadState(scope: string): Promise<CarriedState> {
-    try {
-      return parseState(await readFile(join(this.dir, 'state', `${scope}.json`), 'utf8'));
-    } catch {
-      return EMPTY_STATE;
-    }
+  async readState(name: string): Promise<string | undefined> {
+    return readFile(join(this.dir, 'state', `${name}.json`), 'utf8').catch(() => undefined);
   }
 
-  async saveState(scope: string, state: CarriedState): Promise<void> {
-    await this.writeAtomic(join(this.dir, 'state'), `${scope}.json`, Buffer.from(JSON.stringify(state)));
+  async writeState(name: string, text: string): Promise<void> {
+    await this.writeAtomic(join(this.dir, 'state'), `${name}.json`, Buffer.from(text));
   }
 
   private async writeAtomic(dir: string, name: string, body: Buffer): Promise<void> {

@@ -5,15 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import {
-  batchName,
-  type CarriedState,
-  decodeBatch,
-  EMPTY_STATE,
-  encodeBatch,
-  parseState,
-  type SpillStore,
-} from './store.js';
+import { batchName, decodeBatch, encodeBatch, type SpillStore } from './store.js';
 
 const SPILL = 'spill/';
 const REJECTED = 'rejected/';
@@ -69,24 +61,24 @@ export class S3SpillStore implements SpillStore {
     return key;
   }
 
-  async loadState(scope: string): Promise<CarriedState> {
+  async readState(name: string): Promise<string | undefined> {
     try {
       const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: `${STATE}${scope}.json` }),
+        new GetObjectCommand({ Bucket: this.bucket, Key: `${STATE}${name}.json` }),
       );
-      return parseState(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+      return await (object.Body as { transformToString(): Promise<string> }).transformToString();
     } catch {
       // No state yet (NoSuchKey), or unreadable: a run without carried state is still a good run.
-      return EMPTY_STATE;
+      return undefined;
     }
   }
 
-  async saveState(scope: string, state: CarriedState): Promise<void> {
+  async writeState(name: string, text: string): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: `${STATE}${scope}.json`,
-        Body: JSON.stringify(state),
+        Key: `${STATE}${name}.json`,
+        Body: text,
         ContentType: 'application/json',
       }),
     );

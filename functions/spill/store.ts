@@ -2,12 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 
-/** State a run hands to the next one, even across cold starts: targets resting after a 429. */
-export interface CarriedState {
-  /** Target name → epoch ms before which it is not polled. */
-  backoff: Record<string, number>;
-}
-
 /**
  * Durable storage for batches InfluxDB did not take: a folder at a desk (`--spill-dir`), an S3 bucket in AWS.
  * Batches are gzipped line protocol, one object per failed batch, listed oldest first.
@@ -24,9 +18,12 @@ export interface SpillStore {
   delete(key: string): Promise<void>;
   /** Keeps lines InfluxDB refused as malformed, with its message, under `rejected/`: never replayed. */
   reject(lines: readonly string[], message: string, at: number): Promise<string>;
-  /** State of one scope (a shard of targets, or the CLI), so that shards never overwrite each other's. */
-  loadState(scope: string): Promise<CarriedState>;
-  saveState(scope: string, state: CarriedState): Promise<void>;
+  /**
+   * Small named JSON documents a run hands to the next, across cold starts and cron runs (429 back-offs of a
+   * shard, the last good project listing of an account); `undefined` when there is none yet.
+   */
+  readState(name: string): Promise<string | undefined>;
+  writeState(name: string, text: string): Promise<void>;
 }
 
 const gzipAsync = promisify(gzip);
@@ -53,21 +50,4 @@ export async function encodeBatch(lines: readonly string[], comment?: string): P
 export async function decodeBatch(body: Uint8Array): Promise<string[]> {
   const text = (await gunzipAsync(body)).toString('utf8');
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-}
-
-export const EMPTY_STATE: CarriedState = { backoff: {} };
-
-/** Reads carried state defensively: a damaged state file must not stop a run. */
-export function parseState(text: string): CarriedState {
-  try {
-    const json = JSON.parse(text) as Partial<CarriedState>;
-    const backoff = Object.fromEntries(
-      Object.entries(json.backoff ?? {}).filter(
-        ([, until]) => typeof until === 'number' && Number.isFinite(until),
-      ),
-    );
-    return { backoff };
-  } catch {
-    return EMPTY_STATE;
-  }
 }
