@@ -8,6 +8,8 @@ export interface CollectArgs {
   dryRun: boolean;
   targets: string[];
   secretsFile?: string;
+  /** Print the projects each discovering target finds, then exit. */
+  listProjects: boolean;
   /** Where unwritten batches wait for the next run. */
   spillDir: string;
   help: boolean;
@@ -22,6 +24,8 @@ export const COLLECT_USAGE = `Usage: npm run collect -- --config FILE [options]
   --once                one sample of every target, now, then exit
   --dry-run             print line protocol to stdout; write nothing anywhere
   --target NAME         only this target (repeatable)
+  --list-projects       list the projects each discovering target finds (id, name, region,
+                        status, polled or not), then exit
   --secrets-file FILE   JSON map of secret name -> value, instead of AWS Secrets Manager
   --spill-dir DIR       where batches InfluxDB did not take wait for the next run
                         (default ${DEFAULT_SPILL_DIR}; refused points go to DIR/rejected/)
@@ -40,12 +44,21 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
     throw new ConfigError([(error as Error).message]);
   }
   if (values.help)
-    return { config: '', once: false, dryRun: false, targets: [], spillDir: DEFAULT_SPILL_DIR, help: true };
+    return {
+      listProjects: false,
+      config: '',
+      once: false,
+      dryRun: false,
+      targets: [],
+      spillDir: DEFAULT_SPILL_DIR,
+      help: true,
+    };
   if (!values.config) throw new ConfigError(['--config FILE is required']);
   return {
     config: values.config,
     once: values.once ?? false,
     dryRun: values['dry-run'] ?? false,
+    listProjects: values['list-projects'] ?? false,
     targets: values.target ?? [],
     ...(values['secrets-file'] ? { secretsFile: values['secrets-file'] } : {}),
     spillDir: values['spill-dir'] ?? DEFAULT_SPILL_DIR,
@@ -62,6 +75,7 @@ function parse(argv: readonly string[]) {
       config: { type: 'string' },
       once: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      'list-projects': { type: 'boolean' },
       target: { type: 'string', multiple: true },
       'secrets-file': { type: 'string' },
       'spill-dir': { type: 'string' },

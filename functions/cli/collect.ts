@@ -3,11 +3,12 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, Target } from '../config/schema.js';
 import { selectTargets } from '../config/select.js';
+import { ProjectDiscovery } from '../discovery/discover.js';
 import { LineProtocolPrinter } from '../influx/dry-run.js';
 import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, lostBatches, type RunLog, type RunSummary } from '../run/collect.js';
+import { collect, limitsOf, lostBatches, type RunLog, type RunSummary } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce, planTick } from '../schedule/plan.js';
@@ -17,6 +18,7 @@ import { SecretError, type SecretSource } from '../secrets/source.js';
 import { DirectorySpillStore } from '../spill/directory.js';
 import type { SpillStore } from '../spill/store.js';
 import { COLLECT_USAGE, type CollectArgs, parseCollectArgs } from './args.js';
+import { listProjects } from './list-projects.js';
 import { streamLog } from './logfmt.js';
 
 /** Exit codes of shared/CLI.md. */
@@ -50,7 +52,8 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     targets = selectTargets(config, args.targets);
     source = args.secretsFile ? await FileSecretSource.load(args.secretsFile) : new SecretsManagerSource();
     secrets = new RunSecrets(source);
-    sink = args.dryRun ? new LineProtocolPrinter(io.stdout) : await openInfluxWriter(config, secrets);
+    const printing = args.dryRun || args.listProjects;
+    sink = printing ? new LineProtocolPrinter(io.stdout) : await openInfluxWriter(config, secrets);
     // A dry run writes nothing anywhere: no spill, no replay.
     spill = args.dryRun ? undefined : new DirectorySpillStore(args.spillDir);
   } catch (error) {
@@ -62,6 +65,8 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     }
     throw error;
   }
+  const discovery = new ProjectDiscovery(spill);
+  if (args.listProjects) return listProjects(config, targets, secrets, discovery, io.stdout);
   const log = streamLog(io.stderr);
   // 429 back-offs outlive the process, so that cron's next `--once` does not poll a throttled target early.
   const backoff = new CarriedBackoff(spill, log);
@@ -70,6 +75,7 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
   const wiring: Wiring = {
     sink,
     log,
+    discovery,
     backoff: backoff.resting,
     save: () =>
       backoff.save(
@@ -89,6 +95,8 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
 
 interface Wiring {
   sink: PointSink;
+  /** Project listings, cached across the runs of this process and, through the spill folder, of cron runs. */
+  discovery: ProjectDiscovery;
   spill?: SpillStore;
   log: RunLog;
   backoff: Map<string, number>;
@@ -112,7 +120,7 @@ function collectOnce(
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    { ...wiring, secrets, concurrency: config.concurrency, maxAttempts: config.maxAttempts },
+    { ...wiring, secrets, ...limitsOf(config) },
   );
 }
 
@@ -150,8 +158,7 @@ async function collectForever(
       {
         ...wiring,
         secrets: new RunSecrets(source),
-        concurrency: config.concurrency,
-        maxAttempts: config.maxAttempts,
+        ...limitsOf(config),
       },
     ).then(async (summary) => {
       await wiring.save();

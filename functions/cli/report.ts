@@ -31,8 +31,8 @@ export const REPORT_USAGE = `Usage: npm run report -- --config FILE (--from ISO 
 
   --config FILE         the collector config: the report reads InfluxDB with its settings (required)
   --from ISO --to ISO   the period, half-open [from, to): e.g. --from 2026-10-01 --to 2026-11-01
-  --period NAME         day, week or month (the current one, up to the last complete minute),
-                        or last-month; calendar periods in UTC
+  --period NAME         day, week or month (the current one, up to the start of the previous
+                        minute), or last-month; calendar periods in UTC
   --format FORMAT       table (default), json, csv, md or html
   --out FILE            write the report to FILE instead of stdout
   --target NAME         only this target (repeatable)

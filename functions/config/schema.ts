@@ -114,6 +114,9 @@ const targetSchema = targetUnion.superRefine((parsed, ctx) => {
   if (target.timeout > MINUTE_MS) {
     ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'at most 1m: a run lasts about a minute' });
   }
+  for (const problem of adapter.checkTarget?.(target) ?? []) {
+    ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+  }
   if (adapter.defaultBaseUrl === undefined && target.baseUrl === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -207,6 +210,16 @@ export const configSchema = z
       .max(256)
       .default(16)
       .describe('How many requests one run has in flight at most. Default 16.'),
+    maxInFlightPerAccount: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe(
+        'Requests in flight at most per provider account (Streampixel: per userId), project listings included, ' +
+          'shared by every target of the account. Default 4.',
+      ),
     maxAttempts: z
       .number()
       .int()

@@ -4,9 +4,10 @@ import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { selectTargets } from '../config/select.js';
+import { ProjectDiscovery } from '../discovery/discover.js';
 import { openInfluxWriter } from '../influx/open.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, lostBatches } from '../run/collect.js';
+import { collect, limitsOf, lostBatches } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { writeReserveMs } from '../schedule/budget.js';
 import { planTick } from '../schedule/plan.js';
@@ -41,6 +42,7 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 const secretSource = new SecretsManagerSource();
 const spill = process.env.SPILL_BUCKET ? new S3SpillStore(process.env.SPILL_BUCKET) : undefined;
 const backoff = new CarriedBackoff(spill, logger);
+const discovery = new ProjectDiscovery(spill);
 let config: Promise<Config> | undefined;
 
 /**
@@ -71,8 +73,8 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
       secrets,
       sink,
       log: logger,
-      concurrency: loaded.concurrency,
-      maxAttempts: loaded.maxAttempts,
+      ...limitsOf(loaded),
+      discovery,
       backoff: backoff.resting,
       ...(spill ? { spill } : {}),
     },

@@ -37,6 +37,7 @@ export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Poi
   const { target, adapter, sample } = record;
   const point = new Point(MEASUREMENT.concurrency);
   for (const [key, value] of Object.entries(target.tags)) point.tag(key, value);
+  for (const [key, value] of Object.entries(target.projectTags ?? {})) point.tag(key, value);
   point.tag('provider', adapter.provider).tag('endpoint', adapter.endpoint).tag('target', target.name);
   const project = sample.project ?? record.project;
   if (project) point.tag('project', project);

@@ -51,6 +51,11 @@ export interface BaseTarget {
   timeout: number;
   baseUrl?: string;
   tags: Record<string, string>;
+  /**
+   * Tags of a project found by discovery (`project_name`, `region`), set by the run on the per-project copy of a
+   * discovering target; never in the config file.
+   */
+  projectTags?: Record<string, string>;
 }
 
 /**
@@ -83,6 +88,13 @@ export interface Adapter<
     baseUrl: string,
   ): ProviderRequest;
   parse(response: ProviderResponse): ParseResult;
+  /** Problems of a target's keys taken together (such as "exactly one of"), each with the key it is about. */
+  checkTarget?(target: BaseTarget & z.output<z.ZodObject<TShape>>): Array<{ key: string; message: string }>;
+  /**
+   * The account a request of these credentials counts against, where the provider limits requests in flight per
+   * account (Streampixel: per `userId`); `undefined` where it does not.
+   */
+  accountOf?(credentials: z.output<TCredentials>): string | undefined;
 }
 
 /**
@@ -90,9 +102,11 @@ export interface Adapter<
  * checked each target against its own adapter's shape.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
-export type AnyAdapter = Omit<Adapter<any, any>, 'project' | 'request'> & {
+export type AnyAdapter = Omit<Adapter<any, any>, 'project' | 'request' | 'checkTarget' | 'accountOf'> & {
   project(target: BaseTarget): string | undefined;
   request(target: BaseTarget, credentials: unknown, baseUrl: string): ProviderRequest;
+  checkTarget?(target: BaseTarget): Array<{ key: string; message: string }>;
+  accountOf?(credentials: unknown): string | undefined;
 };
 
 /** Keeps an adapter's own types while checking it against the interface. */

@@ -1,4 +1,8 @@
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Config } from '../config/schema.js';
+import type { AccountLimit } from '../discovery/discover.js';
+import { ProjectDiscovery } from '../discovery/discover.js';
+import { expandDiscovery } from '../discovery/expand.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
@@ -56,11 +60,22 @@ export interface RunDependencies {
   log: RunLog;
   /** Requests in flight at most, across the run. */
   concurrency: number;
+  /** Requests in flight at most per provider account (Streampixel `userId`), listings included. @default 4 */
+  maxInFlightPerAccount?: number;
   maxAttempts: number;
+  /** Project listings, cached across runs when the caller keeps one; a fresh one per run otherwise. */
+  discovery?: ProjectDiscovery;
   /** Target name → epoch ms before which it is not polled (after a 429); kept by the caller across runs. */
   backoff?: Map<string, number>;
   now?: () => number;
   signal?: AbortSignal;
+}
+
+/** The samples of one scheduled time, written together, with any failed listing of that time. */
+interface Batch {
+  slot: PlannedSample[];
+  at: number;
+  listings: SampleRecord[];
 }
 
 /** Time kept back from `finishBy` to spill a batch whose write failed. */
@@ -77,6 +92,16 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const now = deps.now ?? Date.now;
   const started = now();
   const limit = pLimit(deps.concurrency);
+  const accounts = new Map<string, LimitFunction>();
+  const limitAccount: AccountLimit = (account, task) => {
+    if (!account) return task();
+    let accountLimit = accounts.get(account);
+    if (!accountLimit) {
+      accountLimit = pLimit(deps.maxInFlightPerAccount ?? 4);
+      accounts.set(account, accountLimit);
+    }
+    return accountLimit(task);
+  };
   const samplingStop = AbortSignal.timeout(Math.max(0, plan.stopSamplingAt - started));
   const signal = deps.signal ? AbortSignal.any([deps.signal, samplingStop]) : samplingStop;
   const context: SampleContext = {
@@ -86,6 +111,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     backoff: deps.backoff ?? new Map(),
     now,
     signal,
+    limitAccount,
     ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
@@ -109,10 +135,19 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
       })
     : undefined;
 
-  const runSlot = async (slot: PlannedSample[]): Promise<void> => {
-    const at = Math.min(...slot.map((planned) => planned.at));
+  const expansion = await expandDiscovery(plan.samples, {
+    discovery: deps.discovery ?? new ProjectDiscovery(deps.spill),
+    secrets: deps.secrets,
+    limit: limitAccount,
+    log: deps.log,
+    now,
+    signal,
+  });
+
+  const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
-    const records = await Promise.all(slot.map((planned) => limit(() => takeSample(planned, context))));
+    const sampled = await Promise.all(slot.map((planned) => limit(() => takeSample(planned, context))));
+    const records = [...listings, ...sampled];
     for (const failed of records.filter((record) => record.outcome !== 'ok')) {
       deps.log.warn('sample failed', {
         target: failed.target.name,
@@ -160,12 +195,35 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   };
 
   // `--once` samples everything now: one slot, one batch, whatever each target's truncated time.
-  const slots = plan.waitForSchedule ? slotsOf(plan.samples) : [[...plan.samples]];
-  await Promise.all(slots.filter((slot) => slot.length > 0).map(runSlot));
+  const slots = plan.waitForSchedule ? slotsOf(expansion.samples) : [expansion.samples];
+  const batches: Batch[] = slots
+    .filter((slot) => slot.length > 0)
+    .map((slot) => ({ slot, at: Math.min(...slot.map((planned) => planned.at)), listings: [] }));
+  // A failed listing is written with the batch of its target's first sample, or alone when none is left.
+  for (const record of expansion.records) {
+    let batch = plan.waitForSchedule ? batches.find((candidate) => candidate.at === record.at) : batches[0];
+    if (!batch) {
+      batch = { slot: [], at: record.at, listings: [] };
+      batches.push(batch);
+    }
+    batch.listings.push(record);
+  }
+  await Promise.all(batches.map(runSlot));
   if (replaying) summary.replay = await replaying;
   summary.records.sort((a, b) => a.at - b.at || a.target.name.localeCompare(b.target.name));
   summary.unwritten.sort((a, b) => a.at - b.at);
   return summary;
+}
+
+/** The run's limits as the config sets them. */
+export function limitsOf(
+  config: Pick<Config, 'concurrency' | 'maxInFlightPerAccount' | 'maxAttempts'>,
+): Pick<RunDependencies, 'concurrency' | 'maxInFlightPerAccount' | 'maxAttempts'> {
+  return {
+    concurrency: config.concurrency,
+    maxInFlightPerAccount: config.maxInFlightPerAccount,
+    maxAttempts: config.maxAttempts,
+  };
 }
 
 /** Batches neither written nor spilled: the only data a run can lose. */

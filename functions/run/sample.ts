@@ -1,7 +1,8 @@
 import pRetry from 'p-retry';
+import type { AccountLimit } from '../discovery/discover.js';
 import { httpGet, TransportError } from '../http/get.js';
 import type { SampleRecord } from '../points/build.js';
-import { shortMessage } from '../providers/failures.js';
+import { failureOfTransport, shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
 import type { AnyAdapter, Failure, Sample } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
@@ -28,6 +29,8 @@ export interface SampleContext {
    * value would be stamped with a time it does not describe. Unset for `--once`.
    */
   maxLatenessMs?: number;
+  /** Runs a request inside its provider account's cap on requests in flight. */
+  limitAccount?: AccountLimit;
   /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
   retryDelayMs?: number;
   signal?: AbortSignal;
@@ -98,7 +101,9 @@ export async function takeSample(planned: PlannedSample, context: SampleContext)
       };
     }
     attempts++;
-    return fetchOnce(adapter, planned, credentials, context.signal);
+    const account = adapter.accountOf?.(credentials);
+    const fetch = () => fetchOnce(adapter, planned, credentials, context.signal);
+    return context.limitAccount ? context.limitAccount(account, fetch) : fetch();
   };
 
   try {
@@ -158,21 +163,8 @@ async function fetchOnce(
     const parsed = adapter.parse(response);
     return parsed.ok ? parsed.sample : parsed.failure;
   } catch (error) {
-    if (error instanceof TransportError) return transportFailure(error);
+    if (error instanceof TransportError) return failureOfTransport(error);
     throw error;
-  }
-}
-
-/** The one place that turns a missing answer into an outcome and a retry decision. */
-function transportFailure(error: TransportError): Failure {
-  const message = shortMessage(error.message);
-  switch (error.kind) {
-    case 'timeout':
-      return { outcome: 'timeout', httpStatus: error.httpStatus, message, retryable: true };
-    case 'network':
-      return { outcome: 'upstream', httpStatus: 0, message, retryable: true };
-    default:
-      return { outcome: 'bad_response', httpStatus: error.httpStatus, message, retryable: false };
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * A loopback HTTP simulator of the four stats endpoints (Streampixel liveStats/userStats, IMKit
- * connection-count, Metered usage), so that the collector can be run and tested end to end without
- * real accounts. Figures come from the deterministic curves in `curves.ts`; every documented error
- * and every transport failure is reachable through a reserved project id, app name or key suffix
- * (see README.md).
+ * connection-count, Metered usage) and of Streampixel's two project listings, so that the collector
+ * can be run and tested end to end without real accounts. Figures come from the deterministic curves
+ * in `curves.ts`, projects from `listing.ts`; every documented error and every transport failure is
+ * reachable through a reserved project id, app name or key suffix (see README.md).
  */
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
@@ -13,9 +13,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulatorCredentials } from './config.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from './config.js';
 import { demandAt, liveUsers, messagesUsedSince, peakDemandBetween, utcMonthBounds } from './curves.js';
+import type { SimulatedProject } from './listing.js';
+import {
+  assertUniqueIds,
+  DEFAULT_SIMULATOR_PROJECTS,
+  newProject,
+  parsePageRequest,
+  projectsPageBody,
+  projectsStatusBody,
+} from './listing.js';
 
 export type { SimulatorCollectorConfig, SimulatorCredentials, SimulatorTarget } from './config.js';
 export { DEFAULT_SIMULATOR_CREDENTIALS, simulatorConfig, simulatorSecrets } from './config.js';
+export type { SimulatedProject } from './listing.js';
+export { DEFAULT_SIMULATOR_PROJECTS } from './listing.js';
 
 /** Sessions a simulated Streampixel project can serve before users queue. */
 export const STREAMPIXEL_CAPACITY = 40;
@@ -36,17 +47,30 @@ const METERED_PLAN = {
 
 const DEFAULT_SLOW_MS = 30_000;
 
-/** The endpoint ids of PROVIDERS.md. */
+/**
+ * The endpoint ids of PROVIDERS.md, plus `streampixel.projects` for both Streampixel project
+ * listings (`projects-status` and the paginated `projects`).
+ */
 export type SimulatedEndpoint =
   | 'streampixel.liveStats'
   | 'streampixel.userStats'
+  | 'streampixel.projects'
   | 'imkit.connectionCount'
   | 'metered.usage';
+
+/**
+ * Which Streampixel project listings exist: both, or only the paginated one, as in the API's older
+ * version (where `projects-status` is a 404).
+ */
+export type SimulatorListing = 'both' | 'paginated-only';
 
 /** One response the simulator sent, as it went on the wire. */
 export interface ServedSample {
   endpoint: SimulatedEndpoint;
-  /** Streampixel project id, IMKit app name, or Metered app id ('' when the key was not recognised). */
+  /**
+   * Streampixel project id, IMKit app name, or Metered app id ('' when the key was not recognised);
+   * always '' for a project listing.
+   */
   project: string;
   /** The simulator clock (`options.now`) when the response was sent. */
   at: number;
@@ -68,6 +92,10 @@ export interface SimulatorOptions {
   now?: () => number;
   /** How long `err-slow` waits before answering, in ms. Default 30 000. */
   slowMs?: number;
+  /** The Streampixel account's projects, in listing order. Default {@link DEFAULT_SIMULATOR_PROJECTS}. */
+  projects?: readonly SimulatedProject[];
+  /** Which project listings exist. Default `'both'`. */
+  listing?: SimulatorListing;
 }
 
 /** A running simulator. */
@@ -81,6 +109,27 @@ export interface Simulator {
   served: ServedSample[];
   /** Highest number of requests being handled at once since the start. */
   readonly maxInFlight: number;
+  /**
+   * Highest number of Streampixel requests (stats and listings) handled at once, per `userId` query
+   * parameter, since the start; requests without a `userId` are not counted. A live view.
+   */
+  readonly maxInFlightByUser: ReadonlyMap<string, number>;
+  /** Responses sent by the two project listings since the start, errors included. */
+  readonly listingRequests: number;
+  /**
+   * Adds a project to the account, visible from the next listing on. Missing fields get a fresh id,
+   * the name `eu-new-{n}` (n counts these calls), the region the name implies, `active: true` and
+   * the simulator clock as both timestamps.
+   *
+   * @returns the project as listed.
+   * @throws Error when the given id is already taken.
+   */
+  addProject(project?: Partial<SimulatedProject>): SimulatedProject;
+  /**
+   * Makes both project listings answer `status` (400–599) in Streampixel's error shape, before any
+   * credential check, until called with undefined. A 429 carries `Retry-After: 60`.
+   */
+  failListing(status: number | undefined): void;
   /** Replaces the accepted credentials, e.g. to simulate a key rotation. */
   setCredentials(credentials: SimulatorCredentials): void;
   /** Changes the delay added before every response. */
@@ -113,6 +162,15 @@ interface State {
   /** Requests seen per flaky/blip key, to alternate failure and success. */
   counters: Map<string, number>;
   metered: { periodStartUnix: number; peak: number; sampledUntilMs: number } | undefined;
+  projects: SimulatedProject[];
+  listing: SimulatorListing;
+  /** Status both listings answer instead of a listing, set by `failListing`. */
+  listingFailure: number | undefined;
+  listingRequests: number;
+  /** `addProject` calls so far, to name the next default project. */
+  addedProjects: number;
+  inFlightByUser: Map<string, number>;
+  maxInFlightByUser: Map<string, number>;
 }
 
 /** A request after routing: what it is for and how to answer it. */
@@ -255,25 +313,42 @@ function streampixelStats(state: State, projectId: string): Reply {
   return json(200, { liveUser: live, queueUser: queued });
 }
 
+/** What one Streampixel route asks of its caller. */
+interface StreampixelAuth {
+  /** Whether `apikey` is required and checked; liveStats and the paginated listing take `userId` only. */
+  apikey: boolean;
+  /** The 400 message for a missing parameter; without one, a missing userId is an unknown user (401). */
+  missing?: string;
+}
+
+type StreampixelRoute = 'liveStats' | 'userStats' | 'projects-status' | 'projects';
+
+const LISTING_PARAMS_REQUIRED = 'userId and apikey are required';
+
+const STREAMPIXEL_AUTH: Readonly<Record<StreampixelRoute, StreampixelAuth>> = {
+  liveStats: { apikey: false, missing: 'userId is required' },
+  userStats: { apikey: true, missing: STREAMPIXEL_MESSAGES[400] },
+  'projects-status': { apikey: true, missing: LISTING_PARAMS_REQUIRED },
+  projects: { apikey: false },
+};
+
 /** Parameter checks first, then credentials, in the order the provider page lists its errors. */
 function streampixelAuthError(
   state: State,
-  kind: 'liveStats' | 'userStats',
+  kind: StreampixelRoute,
   query: URLSearchParams,
 ): Reply | undefined {
+  const auth = STREAMPIXEL_AUTH[kind];
   const userId = query.get('userId');
   const apikey = query.get('apikey');
-  if (kind === 'liveStats' && !userId) {
-    return json(400, { message: 'userId is required' });
-  }
-  if (kind === 'userStats' && (!userId || !apikey)) {
-    return json(400, { message: STREAMPIXEL_MESSAGES[400] });
+  if (auth.missing !== undefined && (!userId || (auth.apikey && !apikey))) {
+    return json(400, { message: auth.missing });
   }
   const expected = state.credentials.streampixel;
   if (userId !== expected.userId) {
     return json(401, { message: 'Invalid User' });
   }
-  if (kind === 'userStats' && apikey !== expected.apikey) {
+  if (auth.apikey && apikey !== expected.apikey) {
     return json(401, { message: 'Unauthorized: Invalid API Key' });
   }
   return undefined;
@@ -299,6 +374,50 @@ function routeStreampixel(
         () => streampixelStats(state, projectId),
         signal,
       ),
+  };
+}
+
+const NOT_FOUND: Reply = json(404, { message: 'Not found' });
+
+/** A listing outage set by `failListing`, worded like Streampixel's other errors. */
+function listingFailure(status: number): Reply {
+  if (status === 429) {
+    // The sentence agrees with the header, as the provider's 429 bodies do.
+    return {
+      ...json(429, { message: 'Rate limit exceeded. Try again in 1 minute.' }),
+      headers: { 'Retry-After': '60' },
+    };
+  }
+  return status === 400 ? json(400, { message: LISTING_PARAMS_REQUIRED }) : STREAMPIXEL.error(status);
+}
+
+/** Answers a listing from the project list as it is when the answer is built (after the latency). */
+function listingReply(state: State, kind: 'projects-status' | 'projects', query: URLSearchParams): Reply {
+  if (kind === 'projects-status' && state.listing === 'paginated-only') {
+    return NOT_FOUND;
+  }
+  if (state.listingFailure !== undefined) {
+    return listingFailure(state.listingFailure);
+  }
+  const authError = streampixelAuthError(state, kind, query);
+  if (authError) {
+    return authError;
+  }
+  if (kind === 'projects-status') {
+    return json(200, projectsStatusBody(state.projects));
+  }
+  const request = parsePageRequest(query);
+  if ('error' in request) {
+    return json(400, { message: request.error });
+  }
+  return json(200, projectsPageBody(state.projects, request.page, request.limit));
+}
+
+function routeListing(state: State, kind: 'projects-status' | 'projects', url: URL): Routed {
+  return {
+    endpoint: 'streampixel.projects',
+    project: '',
+    answer: async () => listingReply(state, kind, url.searchParams),
   };
 }
 
@@ -404,6 +523,11 @@ function routeMetered(state: State, headers: IncomingHttpHeaders): Routed {
 }
 
 const STREAMPIXEL_ROUTE = /^\/pixelStripeApi\/projects\/(liveStats|userStats)\/([^/]+)$/;
+/** Exact paths: `projects-status` is a fixed segment, never a stats kind or a project id. */
+const LISTING_ROUTES: ReadonlyMap<string, 'projects-status' | 'projects'> = new Map([
+  ['/pixelStripeApi/projects', 'projects'],
+  ['/pixelStripeApi/projects/projects-status', 'projects-status'],
+] as const);
 const IMKIT_ROUTE = /^\/imkit\/([^/]+)\/admin\/connection-count$/;
 
 /** Maps a request to its route, or undefined for a path the providers do not have. */
@@ -412,6 +536,10 @@ function route(state: State, req: IncomingMessage, url: URL): Routed | undefined
   if (streampixel) {
     const kind = streampixel[1] === 'liveStats' ? 'liveStats' : 'userStats';
     return routeStreampixel(state, kind, decodeURIComponent(streampixel[2] ?? ''), url);
+  }
+  const listing = LISTING_ROUTES.get(url.pathname);
+  if (listing) {
+    return routeListing(state, listing, url);
   }
   const imkit = IMKIT_ROUTE.exec(url.pathname);
   if (imkit) {
@@ -439,6 +567,9 @@ function deliver(state: State, res: ServerResponse, routed: Routed, outcome: Out
     return;
   }
   const { endpoint, project } = routed;
+  if (endpoint === 'streampixel.projects') {
+    state.listingRequests += 1;
+  }
   state.served.push({ endpoint, project, at: state.now(), status: outcome.status, body: outcome.body });
   send(res, outcome);
 }
@@ -455,16 +586,41 @@ function beginRequest(state: State, res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
+/** The Streampixel account a request is for, when it is a GET on a stats or listing route. */
+function streampixelUser(req: IncomingMessage, url: URL): string | undefined {
+  const streampixel = STREAMPIXEL_ROUTE.test(url.pathname) || LISTING_ROUTES.has(url.pathname);
+  return req.method === 'GET' && streampixel ? url.searchParams.get('userId') || undefined : undefined;
+}
+
+/** Tracks one account's concurrency from arrival (latency included) until the response closes. */
+function beginUserRequest(state: State, res: ServerResponse, userId: string | undefined): void {
+  if (userId === undefined) {
+    return;
+  }
+  const inFlight = (state.inFlightByUser.get(userId) ?? 0) + 1;
+  state.inFlightByUser.set(userId, inFlight);
+  state.maxInFlightByUser.set(userId, Math.max(state.maxInFlightByUser.get(userId) ?? 0, inFlight));
+  res.once('close', () => {
+    const left = (state.inFlightByUser.get(userId) ?? 1) - 1;
+    if (left > 0) {
+      state.inFlightByUser.set(userId, left);
+    } else {
+      state.inFlightByUser.delete(userId);
+    }
+  });
+}
+
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const signal = beginRequest(state, res);
   try {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    beginUserRequest(state, res, streampixelUser(req, url));
     if (state.latencyMs > 0) {
       await sleep(state.latencyMs, undefined, { signal });
     }
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const routed = req.method === 'GET' ? route(state, req, url) : undefined;
     if (!routed) {
-      send(res, json(404, { message: 'Not found' }));
+      send(res, NOT_FOUND);
       return;
     }
     deliver(state, res, routed, await routed.answer(signal));
@@ -499,10 +655,23 @@ function baseUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
+function assertListing(listing: SimulatorListing): void {
+  if (listing !== 'both' && listing !== 'paginated-only') {
+    throw new RangeError(`listing must be 'both' or 'paginated-only', got "${String(listing)}"`);
+  }
+}
+
+function assertFailureStatus(status: number | undefined): void {
+  if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) {
+    throw new RangeError(`a listing failure must be an HTTP status in [400, 599], got ${status}`);
+  }
+}
+
 /**
- * Starts a simulator of the four stats endpoints on a loopback interface.
+ * Starts a simulator of the four stats endpoints and the project listings on a loopback interface.
  *
- * @throws if `host` is not a loopback address or the port cannot be bound.
+ * @throws if `host` is not a loopback address, an option is out of range, two projects share an id,
+ * or the port cannot be bound.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
@@ -517,9 +686,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxInFlight: 0,
     counters: new Map(),
     metered: undefined,
+    // Copies, so that addProject never alters the caller's list or the frozen default.
+    projects: (options.projects ?? DEFAULT_SIMULATOR_PROJECTS).map((project) => ({ ...project })),
+    listing: options.listing ?? 'both',
+    listingFailure: undefined,
+    listingRequests: 0,
+    addedProjects: 0,
+    inFlightByUser: new Map(),
+    maxInFlightByUser: new Map(),
   };
   assertDelay('latencyMs', state.latencyMs);
   assertDelay('slowMs', state.slowMs);
+  assertListing(state.listing);
+  assertUniqueIds(state.projects);
 
   const server = createServer((req, res) => {
     void handle(state, req, res);
@@ -531,6 +710,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     served: state.served,
     get maxInFlight() {
       return state.maxInFlight;
+    },
+    maxInFlightByUser: state.maxInFlightByUser,
+    get listingRequests() {
+      return state.listingRequests;
+    },
+    addProject(fields = {}) {
+      const fallbackName = `eu-new-${state.addedProjects + 1}`;
+      const project = newProject(state.projects, fields, fallbackName, state.now());
+      state.addedProjects += 1;
+      state.projects.push(project);
+      return { ...project };
+    },
+    failListing(status) {
+      assertFailureStatus(status);
+      state.listingFailure = status;
     },
     setCredentials(credentials) {
       state.credentials = credentials;

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -10,11 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one of the project's CLIs (`functions/cli/<name>.ts`) in a fresh process, as `npm run <name>` would. */
+/**
+ * Runs one of the project's CLIs (`functions/cli/<name>.ts`) in a fresh process, as `npm run <name>` would, from
+ * a fresh working directory, so that what it keeps beside itself (`.collector/spill`) stays out of the repository.
+ */
 export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [`functions/cli/${name}.ts`, ...args], {
-      cwd: ROOT,
+  const cwd = mkdtempSync(join(tmpdir(), 'collector-cli-'));
+  return new Promise<CliResult>((resolve, reject) => {
+    const child = spawn(TSX, [join(ROOT, 'functions', 'cli', `${name}.ts`), ...args], {
+      cwd,
       env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -32,5 +39,5 @@ export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-  });
+  }).finally(() => rmSync(cwd, { recursive: true, force: true }));
 }

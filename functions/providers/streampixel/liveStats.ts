@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { joinUrl } from '../failures.js';
 import { defineAdapter } from '../types.js';
-import { parseStats, STREAMPIXEL_BASE_URL, streampixelTargetShape } from './stats.js';
+import {
+  checkStreampixelTarget,
+  parseStats,
+  STREAMPIXEL_BASE_URL,
+  streampixelAccount,
+  streampixelTargetShape,
+} from './stats.js';
 
 /** `GET /pixelStripeApi/projects/liveStats/{projectId}?userId=…` */
 export const liveStats = defineAdapter({
@@ -13,8 +19,13 @@ export const liveStats = defineAdapter({
   targetShape: streampixelTargetShape,
   credentials: z.object({ userId: z.string().min(1) }),
   project: (target) => target.projectId,
+  checkTarget: checkStreampixelTarget,
+  accountOf: streampixelAccount,
   request(target, credentials, baseUrl) {
-    const url = joinUrl(baseUrl, `pixelStripeApi/projects/liveStats/${encodeURIComponent(target.projectId)}`);
+    const url = joinUrl(
+      baseUrl,
+      `pixelStripeApi/projects/liveStats/${encodeURIComponent(target.projectId ?? '')}`,
+    );
     url.searchParams.set('userId', credentials.userId);
     return { url, headers: { accept: 'application/json' } };
   },

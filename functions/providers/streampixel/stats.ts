@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../../config/duration.js';
 import { countSchema, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
 
@@ -7,16 +8,84 @@ export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: coun
 
 export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 
-/** Config keys of a Streampixel target. */
+/** Config keys of a Streampixel target: one `projectId`, or `projects` to discover. */
 export const streampixelTargetShape = {
-  /** The project whose concurrency is read. */
   projectId: z
     .string()
     .min(1)
     // URLs resolve dot segments even when encoded: `..` would send the key to another path.
     .refine((id) => id !== '.' && id !== '..', { message: 'a project id cannot be "." or ".."' })
-    .describe('Streampixel project id (the `{id}` of the stats path).'),
+    .optional()
+    .describe('Streampixel project id (the `{id}` of the stats path). Either this or `projects`.'),
+  projects: z
+    .union([z.literal('all'), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe(
+      'Discover the account\'s projects instead of naming one: "all", or shell-style globs matched case-sensitively ' +
+        'against project names (["eu-*"]).',
+    ),
+  exclude: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('With `projects`: globs of project names left out, applied after `projects`.'),
+  includeInactive: z
+    .boolean()
+    .optional()
+    .describe(
+      'With `projects`: also poll projects the listing marks inactive (their counts are 0). Default false.',
+    ),
+  maxProjects: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      'With `projects`: the most projects expected; `cdk deploy` sizes timeout and shards by it. Default 50.',
+    ),
+  listingCache: durationSchema
+    .optional()
+    .describe(
+      'With `projects`: how long a project listing is reused before the account is listed again. Default "15m".',
+    ),
 };
+
+/** Defaults of the discovery keys, applied where they are read (the keys stay absent for a plain `projectId`). */
+export const DISCOVERY_DEFAULTS = {
+  includeInactive: false,
+  maxProjects: 50,
+  listingCacheMs: 15 * 60_000,
+} as const;
+
+interface StreampixelTarget {
+  projectId?: string;
+  projects?: 'all' | string[];
+  exclude?: string[];
+  includeInactive?: boolean;
+  maxProjects?: number;
+  listingCache?: number;
+}
+
+/** Exactly one of `projectId` and `projects`; the discovery keys only with `projects`. */
+export function checkStreampixelTarget(target: StreampixelTarget): Array<{ key: string; message: string }> {
+  if (target.projectId !== undefined && target.projects !== undefined) {
+    return [{ key: 'projects', message: 'name either projectId or projects, not both' }];
+  }
+  if (target.projectId === undefined && target.projects === undefined) {
+    return [{ key: 'projectId', message: 'required (or "projects" to discover the account\'s projects)' }];
+  }
+  if (target.projectId !== undefined) {
+    return (['exclude', 'includeInactive', 'maxProjects', 'listingCache'] as const)
+      .filter((key) => target[key] !== undefined)
+      .map((key) => ({ key, message: 'only applies with "projects"' }));
+  }
+  return [];
+}
+
+/** Streampixel throttles per account: requests in flight are capped per `userId`. */
+export function streampixelAccount(credentials: { userId: string }): string {
+  return `streampixel:${credentials.userId}`;
+}
 
 export function parseStats(response: ProviderResponse): ParseResult {
   return parseWith(response, statsBodySchema, (body) => ({

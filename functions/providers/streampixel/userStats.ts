@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { joinUrl } from '../failures.js';
 import { defineAdapter } from '../types.js';
-import { parseStats, STREAMPIXEL_BASE_URL, streampixelTargetShape } from './stats.js';
+import {
+  checkStreampixelTarget,
+  parseStats,
+  STREAMPIXEL_BASE_URL,
+  streampixelAccount,
+  streampixelTargetShape,
+} from './stats.js';
 
 /** `GET /pixelStripeApi/projects/userStats/{projectId}?userId=…&apikey=…`: the key travels in the URL. */
 export const userStats = defineAdapter({
@@ -14,8 +20,13 @@ export const userStats = defineAdapter({
   targetShape: streampixelTargetShape,
   credentials: z.object({ userId: z.string().min(1), apikey: z.string().min(1) }),
   project: (target) => target.projectId,
+  checkTarget: checkStreampixelTarget,
+  accountOf: streampixelAccount,
   request(target, credentials, baseUrl) {
-    const url = joinUrl(baseUrl, `pixelStripeApi/projects/userStats/${encodeURIComponent(target.projectId)}`);
+    const url = joinUrl(
+      baseUrl,
+      `pixelStripeApi/projects/userStats/${encodeURIComponent(target.projectId ?? '')}`,
+    );
     url.searchParams.set('userId', credentials.userId);
     // All lower-case: the page insists this one is `apikey`, not `apiKey`.
     url.searchParams.set('apikey', credentials.apikey);

@@ -1,0 +1,89 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Config, Target } from '../config/schema.js';
+import type { AccountLimit, ProjectDiscovery } from '../discovery/discover.js';
+import { discoverTarget, isDiscovering } from '../discovery/expand.js';
+import type { RunSecrets } from '../run/credentials.js';
+import { redact } from '../run/redact.js';
+import { SecretError } from '../secrets/source.js';
+
+/**
+ * `--list-projects`: lists each discovering target's account afresh and prints what it would poll. Returns the
+ * exit code: 1 when a listing failed, 2 when no target discovers projects.
+ */
+export async function listProjects(
+  config: Config,
+  targets: readonly Target[],
+  secrets: RunSecrets,
+  discovery: ProjectDiscovery,
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const discovering = targets.filter(isDiscovering);
+  if (discovering.length === 0) {
+    out.write(
+      'no target discovers projects: give a Streampixel target "projects": "all" or a list of globs\n',
+    );
+    return 2;
+  }
+  const accounts = new Map<string, LimitFunction>();
+  const limit: AccountLimit = (account, task) => {
+    const key = account ?? '';
+    if (!accounts.has(key)) accounts.set(key, pLimit(config.maxInFlightPerAccount));
+    return (accounts.get(key) as LimitFunction)(task);
+  };
+  let failed = false;
+  for (const target of discovering) {
+    try {
+      const { result, selection } = await discoverTarget(
+        target,
+        { discovery, secrets, limit },
+        { fresh: true },
+      );
+      if (result.failure) {
+        failed = true;
+        out.write(
+          `${target.name}: project listing failed: ${redact(result.failure.message, secrets.known)}\n`,
+        );
+        if (result.source === 'none') continue;
+        out.write(
+          `${target.name}: showing the last good listing, of ${new Date(result.listedAt ?? 0).toISOString()}\n`,
+        );
+      }
+      const polled = new Set(selection.polled);
+      const inactive = new Set(selection.inactive);
+      out.write(
+        `\n${target.name} (${target.endpoint}): ${result.projects.length} projects listed, ${polled.size} polled\n\n`,
+      );
+      const rows = result.projects.map((project) => [
+        project.id,
+        project.name,
+        project.region ?? '-',
+        project.active ? 'active' : 'inactive',
+        polled.has(project)
+          ? 'yes'
+          : inactive.has(project)
+            ? 'no (inactive)'
+            : selection.excluded.includes(project)
+              ? 'no (excluded)'
+              : 'no (not matched)',
+      ]);
+      out.write(table(['id', 'name', 'region', 'status', 'polled'], rows));
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      failed = true;
+      out.write(`${target.name}: ${error.message}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  return [line(header), ...rows.map(line)].join('');
+}

@@ -1,0 +1,159 @@
+import type { Target } from '../config/schema.js';
+import type { SampleRecord } from '../points/build.js';
+import { adapterFor } from '../providers/registry.js';
+import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
+import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
+import type { Failure } from '../providers/types.js';
+import type { RunLog } from '../run/collect.js';
+import type { RunSecrets } from '../run/credentials.js';
+import { redact } from '../run/redact.js';
+import type { PlannedSample } from '../schedule/plan.js';
+import { parseCredentials } from '../secrets/credentials.js';
+import { SecretError } from '../secrets/source.js';
+import { type AccountLimit, type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
+import { type ProjectSelection, selectProjects } from './match.js';
+
+/** The discovery keys of a Streampixel target, as the config schema lets them through. */
+export interface DiscoveringTarget {
+  projects: 'all' | string[];
+  exclude?: string[];
+  includeInactive?: boolean;
+  maxProjects?: number;
+  listingCache?: number;
+}
+
+/** Whether a target names `projects` to discover instead of one `projectId`. */
+export function isDiscovering(target: Target): target is Target & DiscoveringTarget {
+  return (target as Partial<DiscoveringTarget>).projects !== undefined;
+}
+
+/** How many projects a target may poll per sample: `maxProjects` for a discovering one. */
+export function projectsOf(target: Target): number {
+  return isDiscovering(target) ? (target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects) : 1;
+}
+
+export interface ExpansionContext {
+  discovery: ProjectDiscovery;
+  secrets: RunSecrets;
+  limit: AccountLimit;
+  log: RunLog;
+  now: () => number;
+  signal?: AbortSignal;
+}
+
+export interface Expansion {
+  /** The plan with each discovering target's samples replaced by one sample per polled project. */
+  samples: PlannedSample[];
+  /** `discovery` (or `config`) records of listings that failed, one per target per run. */
+  records: SampleRecord[];
+}
+
+/**
+ * Replaces the samples of discovering targets by one sample per project to poll: a copy of the target with the
+ * project's id and its `project_name` / `region` tags. The target keeps its name, so points group by target
+ * (account) or by project. A failed listing falls back to the last good one and is reported either way.
+ */
+export async function expandDiscovery(
+  samples: readonly PlannedSample[],
+  context: ExpansionContext,
+): Promise<Expansion> {
+  const discovering = [
+    ...new Map(samples.filter((s) => isDiscovering(s.target)).map((s) => [s.target.name, s.target])).values(),
+  ];
+  if (discovering.length === 0) return { samples: [...samples], records: [] };
+
+  const records: SampleRecord[] = [];
+  const polled = new Map<string, ListedProject[]>();
+  await Promise.all(
+    discovering.map(async (target) => {
+      const at = Math.min(...samples.filter((s) => s.target.name === target.name).map((s) => s.at));
+      const started = context.now();
+      const failed = (failure: Failure, attempts: number) =>
+        records.push({
+          target,
+          adapter: adapterFor(target.endpoint),
+          at,
+          outcome: failure.outcome === 'config' ? 'config' : 'discovery',
+          project: undefined,
+          httpStatus: failure.httpStatus,
+          attempts,
+          durationMs: context.now() - started,
+          error: redact(failure.message, context.secrets.known),
+        });
+      try {
+        const { result, selection } = await discoverTarget(target as Target & DiscoveringTarget, context);
+        if (result.failure) {
+          const fallback =
+            result.source === 'fallback' ? 'using the last good listing' : 'no earlier listing';
+          failed(
+            { ...result.failure, message: `project listing failed (${fallback}): ${result.failure.message}` },
+            result.requests,
+          );
+        }
+        context.log.info('discovered projects', {
+          target: target.name,
+          source: result.source,
+          listed: result.projects.length,
+          polled: selection.polled.length,
+          inactive_skipped: selection.inactive.length,
+          excluded: selection.excluded.length,
+        });
+        polled.set(target.name, selection.polled);
+      } catch (error) {
+        if (!(error instanceof SecretError)) throw error;
+        failed({ outcome: 'config', httpStatus: 0, message: error.message, retryable: false }, 0);
+        polled.set(target.name, []);
+      }
+    }),
+  );
+
+  const expanded = samples.flatMap((sample) => {
+    if (!isDiscovering(sample.target)) return [sample];
+    return (polled.get(sample.target.name) ?? []).map((project) => ({
+      target: projectTarget(sample.target, project),
+      at: sample.at,
+    }));
+  });
+  return { samples: expanded, records };
+}
+
+/**
+ * Lists a discovering target's account (through the cache) and applies its rule. Throws `SecretError` when its
+ * secret lacks `userId`.
+ */
+export async function discoverTarget(
+  target: Target & DiscoveringTarget,
+  context: Pick<ExpansionContext, 'discovery' | 'secrets' | 'limit' | 'signal'>,
+  options: { fresh?: boolean } = {},
+): Promise<{ result: DiscoveryResult; selection: ProjectSelection }> {
+  const adapter = adapterFor(target.endpoint);
+  const credentials = parseCredentials(
+    target.secret,
+    await context.secrets.get(target.secret),
+    listingCredentialsSchema,
+  );
+  const result = await context.discovery.list({
+    baseUrl: target.baseUrl ?? (adapter.defaultBaseUrl as string),
+    credentials,
+    cacheMs: options.fresh ? 0 : (target.listingCache ?? DISCOVERY_DEFAULTS.listingCacheMs),
+    timeoutMs: target.timeout,
+    maxPages: pagesFor(target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects),
+    account: adapter.accountOf?.(credentials) ?? '',
+    limit: context.limit,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  const selection = selectProjects(result.projects, {
+    projects: target.projects,
+    ...(target.exclude ? { exclude: target.exclude } : {}),
+    includeInactive: target.includeInactive ?? DISCOVERY_DEFAULTS.includeInactive,
+  });
+  return { result, selection };
+}
+
+/** The per-project copy of a discovering target. */
+function projectTarget(target: Target, project: ListedProject): Target {
+  const projectTags: Record<string, string> = { project_name: project.name };
+  if (project.region) projectTags.region = project.region;
+  const { projects: _projects, exclude: _exclude, ...rest } = target as Target & DiscoveringTarget;
+  return { ...rest, projectId: project.id, projectTags } as Target;
+}
