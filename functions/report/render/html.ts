@@ -54,15 +54,15 @@ export async function renderHtml(report: Report): Promise<string> {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escape(`Concurrency report ${report.period.label}`)}</title>
+<title>${escapeHtml(`Concurrency report ${report.period.label}`)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
 <p class="kicker">Concurrency report</p>
-<h1>${escape(heading(report.period.label))}</h1>
-<p class="period">${escape(title.replace(/^Concurrency report \S+: /, ''))}</p>
-<p class="period muted">${escape(comparison)}</p>
+<h1>${escapeHtml(heading(report.period.label))}</h1>
+<p class="period">${escapeHtml(title.replace(/^Concurrency report \S+: /, ''))}</p>
+<p class="period muted">${escapeHtml(comparison)}</p>
 </header>
 <main>
 ${sections.join('\n')}
@@ -70,7 +70,7 @@ ${sections.join('\n')}
 <footer>
 <p>All times UTC. Peak time: the first minute the peak was reached. p95: nearest rank, as InfluxQL's <code>percentile()</code>.
 Mean: over the samples present; a gap in collection counts as missing samples, never as zero users.
-Queue minutes: minutes with at least one sample whose queue was above 0. Generated ${escape(utcMinute(report.generatedAt))} UTC.</p>
+Queue minutes: minutes with at least one sample whose queue was above 0. Generated ${escapeHtml(utcMinute(report.generatedAt))} UTC.</p>
 </footer>
 </body>
 </html>
@@ -86,19 +86,19 @@ function heading(label: string): string {
 
 function tableSection(title: string, table: TableData, rowClass: (row: number) => string = () => ''): string {
   const head = table.header
-    .map((cell, column) => `<th${table.numeric[column] ? ' class="num"' : ''}>${escape(cell)}</th>`)
+    .map((cell, column) => `<th${table.numeric[column] ? ' class="num"' : ''}>${escapeHtml(cell)}</th>`)
     .join('');
   const body = table.rows
     .map((row, index) => {
       const cls = rowClass(index);
       const cells = row
-        .map((cell, column) => `<td${table.numeric[column] ? ' class="num"' : ''}>${escape(cell)}</td>`)
+        .map((cell, column) => `<td${table.numeric[column] ? ' class="num"' : ''}>${escapeHtml(cell)}</td>`)
         .join('');
       return `<tr${cls ? ` class="${cls}"` : ''}>${cells}</tr>`;
     })
     .join('\n');
   return `<section>
-<h2>${escape(title)}</h2>
+<h2>${escapeHtml(title)}</h2>
 <table>
 <thead><tr>${head}</tr></thead>
 <tbody>
@@ -109,7 +109,8 @@ ${body}
 }
 
 async function targetSection(report: Report, target: TargetReport): Promise<string> {
-  const figures: [string, string, string][] = [
+  /** Label, value, note, and a class that flags the card (a gap, a cap exceeded). */
+  const figures: [string, string, string, string?][] = [
     [
       'Peak',
       num(target.live.peak),
@@ -128,6 +129,7 @@ async function targetSection(report: Report, target: TargetReport): Promise<stri
       'Peak of plan cap',
       percent(target.metered.peakPercentOfPlan),
       `cap ${num(target.metered.planMaxConnections)}; overage conn. ${counter(target.metered.overageConnections)}`,
+      (target.metered.peakPercentOfPlan ?? 0) >= 100 ? 'over' : undefined,
     ]);
   }
   const gap = target.samples.missing > 0;
@@ -135,18 +137,19 @@ async function targetSection(report: Report, target: TargetReport): Promise<stri
     'Samples',
     percent(target.samples.coveragePercent),
     `${target.samples.present} of ${target.samples.expected}${gap ? ` (${target.samples.missing} missing)` : ''}`,
+    gap ? 'gap' : undefined,
   ]);
   const series = report.charts.get(target.target);
   const chart = series
-    ? `<figure class="chart">${await renderChartSvg(target, series)}<figcaption>${escape(caption(target, series.bucketMs))}</figcaption></figure>`
+    ? `<figure class="chart">${await renderChartSvg(target, series)}<figcaption>${escapeHtml(caption(target, series.bucketMs))}</figcaption></figure>`
     : '';
-  return `<section class="target" id="target-${escape(target.target)}">
-<h2>${escape(target.target)} <span class="muted">${escape(target.endpoint)} · every ${escape(interval(target.intervalSeconds))}</span></h2>
+  return `<section class="target" id="target-${escapeHtml(target.target)}">
+<h2>${escapeHtml(target.target)} <span class="muted">${escapeHtml(target.endpoint)} · every ${escapeHtml(interval(target.intervalSeconds))}</span></h2>
 <dl class="figures">
 ${figures
   .map(
-    ([label, value, note]) =>
-      `<div${label === 'Samples' && gap ? ' class="gap"' : ''}><dt>${escape(label)}</dt><dd>${escape(value)}</dd><dd class="note">${escape(note)}</dd></div>`,
+    ([label, value, note, flag]) =>
+      `<div${flag ? ` class="${flag}"` : ''}><dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd><dd class="note">${escapeHtml(note)}</dd></div>`,
   )
   .join('\n')}
 </dl>
@@ -164,7 +167,7 @@ function caption(target: TargetReport, bucketMs: number): string {
 }
 
 /** HTML text and attribute escaping. */
-export function escape(text: string): string {
+export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -194,6 +197,7 @@ tr.gap td { background: #fef3c7; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 0 0 12px; }
 .figures div { border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px 10px; }
 .figures div.gap { background: #fef3c7; border-color: #f59e0b; }
+.figures div.over { background: #fee2e2; border-color: #dc2626; }
 dt { font-size: 12px; color: #4b5563; }
 dd { margin: 0; font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 dd.note { font-size: 12px; font-weight: normal; color: #6b7280; }

@@ -1,0 +1,303 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { QUEUE_THRESHOLD } from './alerts.js';
+import {
+  CONCURRENCY_FILTER,
+  DASHBOARD_DATASOURCE,
+  DATASOURCE_UID,
+  influxql,
+  RUN_FILTER,
+} from './influxql.js';
+
+/** The dashboard's uid: stable, so that links and bookmarks survive a re-import. */
+export const DASHBOARD_UID = 'concurrency-collector';
+
+const FULL = 24;
+const HALF = 12;
+const THIRD = 8;
+
+/** A tag variable of `concurrency`: multi-valued, with an "All" that matches every value, missing ones too. */
+function tagVariable(name: string, label: string, where = ''): dashboard.QueryVariableBuilder {
+  const query = `SHOW TAG VALUES FROM "concurrency" WITH KEY = "${name}"${where ? ` WHERE ${where}` : ''}`;
+  return (
+    new dashboard.QueryVariableBuilder(name)
+      .label(label)
+      .datasource(DASHBOARD_DATASOURCE)
+      .query(query)
+      .definition(query)
+      .multi(true)
+      .includeAll(true)
+      // `.*` rather than the list of every value: short queries, and points without the tag still match.
+      .allValue('.*')
+      .current({ text: 'All', value: '$__all' })
+      .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+      .sort(dashboard.VariableSort.AlphabeticalAsc)
+  );
+}
+
+function legend(): common.VizLegendOptionsBuilder {
+  return new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(common.LegendDisplayMode.Table)
+    .placement(common.LegendPlacement.Right)
+    .calcs(['max', 'lastNotNull']);
+}
+
+function tooltip(): common.VizTooltipOptionsBuilder {
+  return new common.VizTooltipOptionsBuilder()
+    .mode(common.TooltipDisplayMode.Multi)
+    .sort(common.SortOrder.Descending);
+}
+
+function lines(title: string, description: string): timeseries.PanelBuilder {
+  return (
+    new timeseries.PanelBuilder()
+      .title(title)
+      .description(description)
+      .datasource(DASHBOARD_DATASOURCE)
+      .legend(legend())
+      .tooltip(tooltip())
+      .lineWidth(1)
+      .fillOpacity(5)
+      .lineInterpolation(common.LineInterpolation.StepAfter)
+      // Null buckets are gaps in collection: show them as gaps, never as a line drawn across.
+      .spanNulls(false)
+      .min(0)
+      .decimals(0)
+      .height(9)
+  );
+}
+
+function thresholds(steps: dashboard.Threshold[]): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
+}
+
+function concurrencyRow(builder: dashboard.DashboardBuilder): void {
+  builder.withRow(new dashboard.RowBuilder('Concurrency').id(100));
+  builder.withPanel(
+    lines('Live users per target', 'Highest `live` per interval: sessions, connections or concurrent users.')
+      .id(1)
+      .span(FULL)
+      .unit('short')
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT max("live") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter ` +
+            'GROUP BY time($__interval), "target" fill(null)',
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    lines(
+      'Queue per target',
+      `Highest \`queued\` per interval (Streampixel). The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
+    )
+      .id(2)
+      .span(HALF)
+      .unit('short')
+      .thresholds(
+        thresholds([
+          { value: null, color: 'green' },
+          { value: QUEUE_THRESHOLD, color: 'red' },
+        ]),
+      )
+      .thresholdsStyle(
+        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
+      )
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT max("queued") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter ` +
+            'GROUP BY time($__interval), "target" fill(null)',
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    new stat.PanelBuilder()
+      .id(3)
+      .title('Live users now')
+      .description('The latest `live` of each target in the selected range.')
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(HALF)
+      .height(9)
+      .unit('short')
+      .decimals(0)
+      .graphMode(common.BigValueGraphMode.None)
+      .colorMode(common.BigValueColorMode.None)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT last("live") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY "target"`,
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    new table.PanelBuilder()
+      .id(4)
+      .title('Peak over the selected range')
+      .description('Highest `live` per target, and when it was first reached.')
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(FULL)
+      .height(7)
+      .withTransformation({
+        id: 'organize',
+        options: {
+          renameByName: { Time: 'first reached (UTC)', peak: 'peak live users' },
+          indexByName: { target: 0 },
+        },
+      })
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('peak live users').desc(true)])
+      .withTarget(
+        // A lone selector returns the time of the point it picked; on a tie InfluxDB keeps the earliest.
+        influxql(
+          'A',
+          `SELECT max("live") AS "peak" FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY "target"`,
+        ).table(),
+      ),
+  );
+}
+
+function meteredRow(builder: dashboard.DashboardBuilder): void {
+  builder.withRow(new dashboard.RowBuilder('Metered plan').id(101));
+  builder.withPanel(
+    lines(
+      'Live vs plan cap (Metered)',
+      'Concurrent connections against the plan’s `maxConcurrentConnections`.',
+    )
+      .id(5)
+      .span(HALF)
+      .unit('short')
+      .overrideByRegexp('.* plan cap$', [
+        { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
+      ])
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT max("live") AS "live", max("plan_max_connections") AS "plan cap" FROM "concurrency" ` +
+            `WHERE ${CONCURRENCY_FILTER} AND "provider" = 'metered' AND $timeFilter ` +
+            'GROUP BY time($__interval), "target" fill(null)',
+        ).alias('$tag_target $col'),
+      ),
+  );
+  builder.withPanel(
+    new table.PanelBuilder()
+      .id(6)
+      .title('Metered usage (latest)')
+      .description('The last values in the selected range: plan cap, the period’s peak, overage counters.')
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(HALF)
+      .height(9)
+      .withTransformation({
+        id: 'organize',
+        options: { excludeByName: { Time: true }, indexByName: { target: 0 } },
+      })
+      .withTarget(
+        influxql(
+          'A',
+          'SELECT last("live") AS "live", last("plan_max_connections") AS "plan cap", ' +
+            'last("period_peak") AS "period peak", last("overage_connections") AS "overage connections", ' +
+            'last("overage_messages") AS "overage messages" FROM "concurrency" ' +
+            `WHERE ${CONCURRENCY_FILTER} AND "provider" = 'metered' AND $timeFilter GROUP BY "target"`,
+        ).table(),
+      ),
+  );
+}
+
+function healthRow(builder: dashboard.DashboardBuilder): void {
+  builder.withRow(new dashboard.RowBuilder('Collector health').id(102));
+  builder.withPanel(
+    lines('Collector up', 'Share of samples taken successfully (`collector_run.up`), per target.')
+      .id(7)
+      .span(THIRD)
+      .unit('percent')
+      .max(100)
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT mean("up") * 100 FROM "collector_run" WHERE ${RUN_FILTER} AND $timeFilter ` +
+            'GROUP BY time($__interval), "target" fill(null)',
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    lines('Run outcomes', 'Samples per outcome: ok, auth, not_found, rate_limited, upstream, timeout, …')
+      .id(8)
+      .span(THIRD)
+      .unit('short')
+      .drawStyle(common.GraphDrawStyle.Bars)
+      .fillOpacity(80)
+      .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+      .overrideByName('ok', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'green' } }])
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT count("up") FROM "collector_run" WHERE ${RUN_FILTER} AND $timeFilter ` +
+            'GROUP BY time($__interval), "outcome" fill(none)',
+        ).alias('$tag_outcome'),
+      ),
+  );
+  builder.withPanel(
+    lines('Sample duration', 'Time one sample took, retries included: mean and max per interval.')
+      .id(9)
+      .span(THIRD)
+      .unit('ms')
+      .withTarget(
+        influxql(
+          'A',
+          'SELECT mean("duration_ms") AS "mean", max("duration_ms") AS "max" FROM "collector_run" ' +
+            `WHERE ${RUN_FILTER} AND $timeFilter GROUP BY time($__interval), "target" fill(null)`,
+        ).alias('$tag_target $col'),
+      ),
+  );
+  builder.withPanel(
+    new table.PanelBuilder()
+      .id(10)
+      .title('Failed samples by target and outcome')
+      .description('Every outcome but ok in the selected range, with the last HTTP status and error.')
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(FULL)
+      .height(7)
+      .withTransformation({ id: 'organize', options: { excludeByName: { Time: true } } })
+      .withTarget(
+        influxql(
+          'A',
+          'SELECT count("up") AS "samples", last("http_status") AS "last HTTP status", last("error") AS "last error" ' +
+            `FROM "collector_run" WHERE ${RUN_FILTER} AND "outcome" != 'ok' AND $timeFilter GROUP BY "target", "outcome"`,
+        ).table(),
+      ),
+  );
+}
+
+/** The concurrency dashboard: live users, queues, Metered's plan, and the collector's own health. */
+export function concurrencyDashboard(): dashboard.Dashboard {
+  const builder = new dashboard.DashboardBuilder('Live concurrency')
+    .uid(DASHBOARD_UID)
+    .description('Live users, queues and plan caps collected from Streampixel, IMKit and Metered.')
+    .tags(['concurrency', 'influxdb'])
+    .timezone('utc')
+    .time({ from: 'now-24h', to: 'now' })
+    .refresh('1m')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .readonly()
+    .withVariable(
+      new dashboard.DatasourceVariableBuilder('datasource')
+        .label('InfluxDB')
+        .type('influxdb')
+        .current({ text: 'Concurrency (InfluxDB)', value: DATASOURCE_UID }),
+    )
+    .withVariable(tagVariable('provider', 'Provider'))
+    .withVariable(tagVariable('target', 'Target', '"provider" =~ /^$provider$/'))
+    .withVariable(
+      tagVariable('project', 'Project', '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/'),
+    );
+  concurrencyRow(builder);
+  meteredRow(builder);
+  healthRow(builder);
+  return builder.build();
+}

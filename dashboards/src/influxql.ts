@@ -1,0 +1,73 @@
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import type * as common from '@grafana/grafana-foundation-sdk/common';
+
+/** The provisioned InfluxDB datasource's uid: the alert rules name it, since they cannot use a variable. */
+export const DATASOURCE_UID = 'concurrency-influx';
+
+/** Panels and variables query the datasource picked in the `datasource` variable (the provisioned one by default). */
+export const DASHBOARD_DATASOURCE: common.DataSourceRef = { type: 'influxdb', uid: `\${datasource}` };
+
+/** Alert rules run in Grafana's backend without dashboard variables: they name the datasource itself. */
+export const ALERT_DATASOURCE: common.DataSourceRef = { type: 'influxdb', uid: DATASOURCE_UID };
+
+/** An InfluxQL query as Grafana's InfluxDB datasource stores it: raw text, not the visual editor's parts. */
+export interface InfluxQLQuery {
+  refId: string;
+  datasource: common.DataSourceRef;
+  query: string;
+  rawQuery: true;
+  resultFormat: 'time_series' | 'table';
+  /** Legend text, e.g. `$tag_target`, `$tag_target $col`. */
+  alias?: string;
+  /** Alert queries only: the resolution Grafana's backend asks for. */
+  intervalMs?: number;
+  maxDataPoints?: number;
+}
+
+/**
+ * The SDK ships no InfluxDB query builder (v0.0.21), so this is one: the object becomes a panel target or the
+ * model of an alert query. Raw InfluxQL, because InfluxDB 1.x, 2.x (through its DBRP mapping) and 3.x all answer it.
+ */
+export class InfluxQLBuilder implements cog.Builder<cog.Dataquery> {
+  private readonly internal: InfluxQLQuery;
+
+  constructor(refId: string, query: string, datasource: common.DataSourceRef = DASHBOARD_DATASOURCE) {
+    this.internal = { refId, datasource, query, rawQuery: true, resultFormat: 'time_series' };
+  }
+
+  alias(alias: string): this {
+    this.internal.alias = alias;
+    return this;
+  }
+
+  table(): this {
+    this.internal.resultFormat = 'table';
+    return this;
+  }
+
+  resolution(intervalMs: number, maxDataPoints: number): this {
+    this.internal.intervalMs = intervalMs;
+    this.internal.maxDataPoints = maxDataPoints;
+    return this;
+  }
+
+  build(): cog.Dataquery {
+    // cog's marker method is dropped by JSON.stringify: the exported JSON holds only the query's own keys.
+    return { ...this.internal, _implementsDataqueryVariant() {} };
+  }
+}
+
+/** Shorthand for a panel target. */
+export function influxql(refId: string, query: string): InfluxQLBuilder {
+  return new InfluxQLBuilder(refId, query);
+}
+
+/** The template-variable filter of `concurrency` panels: provider, target and project, each multi-valued. */
+export const CONCURRENCY_FILTER =
+  '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/ AND "project" =~ /^$project$/';
+
+/**
+ * The filter of `collector_run` panels. No project: a failed run may not know its project (a Metered key that
+ * was refused never said which app it belongs to), and those are the runs this row is for.
+ */
+export const RUN_FILTER = '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/';

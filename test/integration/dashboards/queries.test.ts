@@ -1,0 +1,618 @@
+/**
+ * Every query the dashboards and the alert rule ship, run against a real InfluxDB seeded with known points, after
+ * Grafana's own expansion of its macros and variables. Each result is checked against values computed here from
+ * the seeded points; a query without an expectation fails the test, so no panel ships unrun.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alertProvisioning,
+  CONSECUTIVE_SAMPLES,
+  LOOKBACK_SECONDS,
+  QUEUE_THRESHOLD,
+} from '../../../dashboards/src/alerts.js';
+import { FOLDER } from '../../../dashboards/src/provisioning.js';
+import { type Influxd, type InfluxSeries, startInfluxd } from '../../support/influxd.js';
+import { expand, formatInterval, type GrafanaContext, regexFormat } from './grafana-macros.js';
+
+const DB = 'grafana';
+const S = 1_000;
+const MIN = 60 * S;
+const FROM = Date.parse('2026-10-14T20:00:00Z');
+const TO = Date.parse('2026-10-14T21:00:00Z');
+const INTERVAL = 5 * MIN;
+
+// ---- The seeded points ----
+
+interface Point {
+  measurement: 'concurrency' | 'collector_run';
+  tags: Record<string, string>;
+  fields: Record<string, number | string>;
+  time: number;
+}
+
+interface Seeded {
+  name: string;
+  provider: string;
+  endpoint: string;
+  project: string;
+  stepMs: number;
+}
+
+const TARGETS: Seeded[] = [
+  {
+    name: 'sp-a',
+    provider: 'streampixel',
+    endpoint: 'streampixel.liveStats',
+    project: 'p-a',
+    stepMs: 30 * S,
+  },
+  {
+    name: 'sp-b',
+    provider: 'streampixel',
+    endpoint: 'streampixel.userStats',
+    project: 'p-b',
+    stepMs: 10 * S,
+  },
+  { name: 'sp-c', provider: 'streampixel', endpoint: 'streampixel.liveStats', project: 'p-c', stepMs: MIN },
+  {
+    name: 'chat',
+    provider: 'imkit',
+    endpoint: 'imkit.connectionCount',
+    project: 'acme.imkit.io',
+    stepMs: 30 * S,
+  },
+  { name: 'signalling', provider: 'metered', endpoint: 'metered.usage', project: 'app_sim', stepMs: MIN },
+];
+
+const at = (hhmmss: string) => Date.parse(`2026-10-14T${hhmmss}Z`);
+/** sp-a collected nothing for five minutes. */
+const SP_A_GAP = { from: at('20:20:00'), to: at('20:25:00') };
+/** sp-b timed out for two minutes, chat was refused for two. */
+const SP_B_TIMEOUTS = { from: at('20:30:00'), to: at('20:32:00') };
+const CHAT_AUTH = { from: at('20:45:00'), to: at('20:47:00') };
+/** sp-b reaches its peak twice: the peak table must show the first time. */
+const SP_B_PEAK = 60;
+const SP_B_PEAK_TIMES = [at('20:10:20'), at('20:40:00')];
+/** The last samples before 21:00, for the alert: sp-a stays above the threshold, sp-b dips, sp-c has too few. */
+const LAST_QUEUES: Record<string, number[]> = {
+  'sp-a': [6, 7, 8, 9],
+  'sp-b': [9, 9, 3, 9],
+  'sp-c': [20, 20],
+};
+
+function within(time: number, range: { from: number; to: number }): boolean {
+  return time >= range.from && time < range.to;
+}
+
+function seedPoints(): Point[] {
+  const points: Point[] = [];
+  for (const target of TARGETS) {
+    const tags = {
+      provider: target.provider,
+      endpoint: target.endpoint,
+      target: target.name,
+      project: target.project,
+    };
+    let times: number[] = [];
+    for (let t = FROM; t < TO; t += target.stepMs) times.push(t);
+    if (target.name === 'sp-c') times = [at('20:58:00'), at('20:59:00')];
+    let periodPeak = 0;
+    times.forEach((time, k) => {
+      const runTags = { target: target.name, provider: target.provider, endpoint: target.endpoint };
+      const failed =
+        (target.name === 'sp-b' && within(time, SP_B_TIMEOUTS)) ||
+        (target.name === 'chat' && within(time, CHAT_AUTH));
+      if (target.name === 'sp-a' && within(time, SP_A_GAP)) return;
+      if (failed) {
+        const timeout = target.name === 'sp-b';
+        points.push({
+          measurement: 'collector_run',
+          tags: { ...runTags, project: target.project, outcome: timeout ? 'timeout' : 'auth' },
+          fields: {
+            up: 0,
+            duration_ms: timeout ? 30_000 : 120,
+            http_status: timeout ? 0 : 401,
+            attempts: timeout ? 3 : 1,
+            error: timeout ? 'no complete answer within 10000 ms' : 'HTTP 401: Unauthorized: INVALID_API_KEY',
+          },
+          time,
+        });
+        return;
+      }
+      if (target.name === 'signalling' && time === at('20:15:00')) {
+        // A refused Metered key: no appId came back, so the run has no project tag.
+        points.push({
+          measurement: 'collector_run',
+          tags: { ...runTags, outcome: 'auth' },
+          fields: { up: 0, duration_ms: 90, http_status: 401, attempts: 1, error: 'HTTP 401: unauthorized' },
+          time,
+        });
+        return;
+      }
+      const fields: Record<string, number> = {};
+      switch (target.provider) {
+        case 'streampixel': {
+          const last = LAST_QUEUES[target.name] as number[];
+          const fromEnd = times.length - k;
+          fields.live = target.name === 'sp-a' ? 20 + ((k * 7) % 13) : 30 + ((k * 11) % 17);
+          fields.queued =
+            fromEnd <= last.length ? (last[last.length - fromEnd] as number) : k % 5 === 0 ? 2 : 0;
+          if (target.name === 'sp-b' && SP_B_PEAK_TIMES.includes(time)) fields.live = SP_B_PEAK;
+          if (target.name === 'sp-c') fields.live = 5;
+          break;
+        }
+        case 'imkit':
+          fields.live = 1000 + ((k * 37) % 200);
+          break;
+        case 'metered':
+          fields.live = 700 + ((k * 13) % 100);
+          periodPeak = Math.max(periodPeak, fields.live);
+          fields.period_peak = periodPeak;
+          fields.plan_max_connections = time < at('20:30:00') ? 1000 : 1500;
+          fields.overage_connections = k < 30 ? 0 : 2;
+          fields.overage_messages = k * 10;
+          break;
+      }
+      points.push({ measurement: 'concurrency', tags, fields, time });
+      points.push({
+        measurement: 'collector_run',
+        tags: { ...runTags, project: target.project, outcome: 'ok' },
+        fields: { up: 1, duration_ms: 100 + (k % 50), http_status: 200, attempts: 1 },
+        time,
+      });
+    });
+  }
+  // Just after the range: `$timeFilter` must leave them out.
+  const late = at('21:00:30');
+  points.push({
+    measurement: 'concurrency',
+    tags: { provider: 'streampixel', endpoint: 'streampixel.liveStats', target: 'sp-a', project: 'p-a' },
+    fields: { live: 999, queued: 999 },
+    time: late,
+  });
+  points.push({
+    measurement: 'collector_run',
+    tags: {
+      target: 'sp-a',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      project: 'p-a',
+      outcome: 'upstream',
+    },
+    fields: { up: 0, duration_ms: 5, http_status: 500, attempts: 3, error: 'HTTP 500' },
+    time: late,
+  });
+  return points;
+}
+
+const POINTS = seedPoints();
+
+function lineProtocol(point: Point): string {
+  const tags = Object.entries(point.tags)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const fields = Object.entries(point.fields)
+    .map(([key, value]) =>
+      typeof value === 'string' ? `${key}=${JSON.stringify(value)}` : `${key}=${value}i`,
+    )
+    .join(',');
+  return `${point.measurement},${tags} ${fields} ${point.time}`;
+}
+
+// ---- What Grafana sends, and what InfluxDB answers ----
+
+let influxd: Influxd;
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  await influxd.createDatabase(DB);
+  await influxd.writeLines(DB, POINTS.map(lineProtocol).join('\n'), 'ms');
+});
+afterAll(async () => {
+  await influxd?.stop();
+});
+
+const ALL = { all: true } as const;
+const CONTEXTS: Record<string, GrafanaContext> = {
+  'everything selected': {
+    from: FROM,
+    to: TO,
+    intervalMs: INTERVAL,
+    variables: { provider: ALL, target: ALL, project: ALL },
+  },
+  'two targets picked': {
+    from: FROM,
+    to: TO,
+    intervalMs: INTERVAL,
+    variables: { provider: ALL, target: { values: ['sp-a', 'chat'] }, project: ALL },
+  },
+  'one project with dots, one provider': {
+    from: FROM,
+    to: TO,
+    intervalMs: INTERVAL,
+    variables: { provider: { values: ['imkit'] }, target: ALL, project: { values: ['acme.imkit.io'] } },
+  },
+};
+
+async function run(query: string, ctx: GrafanaContext): Promise<InfluxSeries[]> {
+  const [result] = await influxd.query(expand(query, ctx), DB);
+  return result?.series ?? [];
+}
+
+// ---- The expected answers, from the seeded points ----
+
+/** Points of a measurement in the dashboard's range (both ends in) that pass the variables' filter. */
+function selected(measurement: Point['measurement'], ctx: GrafanaContext, tagsFiltered: string[]): Point[] {
+  return POINTS.filter((point) => {
+    if (point.measurement !== measurement || point.time < ctx.from || point.time > ctx.to) return false;
+    return tagsFiltered.every((tag) => {
+      const selection = ctx.variables[tag];
+      // `.*` matches a missing tag too (InfluxDB compares it as the empty string).
+      if (!selection || 'all' in selection) return true;
+      return selection.values.includes(point.tags[tag] ?? '');
+    });
+  });
+}
+
+const CONCURRENCY_TAGS = ['provider', 'target', 'project'];
+const RUN_TAGS = ['provider', 'target'];
+
+/** The `GROUP BY time(interval), tag fill(null)` answer: every bucket of the range, per tag value. */
+function buckets(
+  points: Point[],
+  ctx: GrafanaContext,
+  groupTag: string,
+  reduce: (points: Point[]) => (number | string | null)[],
+  fill: 'null' | 'none' = 'null',
+): Map<string, unknown[][]> {
+  const first = Math.floor(ctx.from / ctx.intervalMs) * ctx.intervalMs;
+  const series = new Map<string, unknown[][]>();
+  for (const key of new Set(points.map((point) => point.tags[groupTag] ?? ''))) {
+    const mine = points.filter((point) => (point.tags[groupTag] ?? '') === key);
+    const rows: unknown[][] = [];
+    for (let start = first; start <= ctx.to; start += ctx.intervalMs) {
+      const inBucket = mine.filter((point) => point.time >= start && point.time < start + ctx.intervalMs);
+      if (inBucket.length === 0 && fill === 'none') continue;
+      rows.push([start, ...(inBucket.length === 0 ? reduce([]).map(() => null) : reduce(inBucket))]);
+    }
+    series.set(key, rows);
+  }
+  return series;
+}
+
+const num = (point: Point, field: string) => point.fields[field] as number;
+const max = (field: string) => (points: Point[]) => [Math.max(...points.map((p) => num(p, field)))];
+const mean =
+  (field: string, scale = 1) =>
+  (points: Point[]) => [(points.reduce((sum, p) => sum + num(p, field), 0) / points.length) * scale];
+const last = (points: Point[]) => points.reduce((a, b) => (b.time >= a.time ? b : a));
+
+/** Compares InfluxDB's series, keyed by one tag, with the expected rows; floats to 9 digits. */
+function expectSeries(actual: InfluxSeries[], expected: Map<string, unknown[][]>, tag: string): void {
+  const byKey = new Map(actual.map((series) => [series.tags?.[tag] ?? '', series.values]));
+  expect([...byKey.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, rows] of expected) {
+    const got = byKey.get(key) as unknown[][];
+    expect(got.length, `${tag}=${key}`).toBe(rows.length);
+    for (const [i, row] of rows.entries()) {
+      for (const [j, value] of row.entries()) {
+        const cell = (got[i] as unknown[])[j];
+        if (typeof value === 'number' && !Number.isInteger(value)) expect(cell).toBeCloseTo(value, 9);
+        else expect(cell, `${tag}=${key} row ${i} column ${j}`).toEqual(value);
+      }
+    }
+  }
+}
+
+function byTag(points: Point[], tag: string): Map<string, Point[]> {
+  const groups = new Map<string, Point[]>();
+  for (const point of points) {
+    const key = point.tags[tag] ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), point]);
+  }
+  return groups;
+}
+
+type Check = (series: InfluxSeries[], ctx: GrafanaContext) => void;
+
+/** What each panel's query must answer, by panel title. */
+const PANEL_CHECKS: Record<string, Check> = {
+  'Live users per target': (series, ctx) => {
+    const points = selected('concurrency', ctx, CONCURRENCY_TAGS);
+    expectSeries(series, buckets(points, ctx, 'target', max('live')), 'target');
+  },
+  'Queue per target': (series, ctx) => {
+    const points = selected('concurrency', ctx, CONCURRENCY_TAGS).filter(
+      (p) => p.fields.queued !== undefined,
+    );
+    expectSeries(series, buckets(points, ctx, 'target', max('queued')), 'target');
+  },
+  'Live users now': (series, ctx) => {
+    const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
+    // A lone selector answers with the time of the point it picked.
+    const expected = new Map(
+      [...groups].map(([key, points]) => [key, [[last(points).time, num(last(points), 'live')]]]),
+    );
+    expectSeries(series, expected, 'target');
+  },
+  'Peak over the selected range': (series, ctx) => {
+    const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
+    const expected = new Map(
+      [...groups].map(([key, points]) => {
+        const peak = Math.max(...points.map((p) => num(p, 'live')));
+        // The time of the first point at the peak: the tie rule, answered by InfluxDB itself.
+        const first = points
+          .filter((p) => num(p, 'live') === peak)
+          .sort((a, b) => a.time - b.time)[0] as Point;
+        return [key, [[first.time, peak]]];
+      }),
+    );
+    expectSeries(series, expected, 'target');
+  },
+  'Live vs plan cap (Metered)': (series, ctx) => {
+    const points = selected('concurrency', ctx, CONCURRENCY_TAGS).filter(
+      (p) => p.tags.provider === 'metered',
+    );
+    const reduce = (inBucket: Point[]) => [
+      ...max('live')(inBucket),
+      ...max('plan_max_connections')(inBucket),
+    ];
+    expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
+    for (const s of series) expect(s.columns).toEqual(['time', 'live', 'plan cap']);
+  },
+  'Metered usage (latest)': (series, ctx) => {
+    const groups = byTag(
+      selected('concurrency', ctx, CONCURRENCY_TAGS).filter((p) => p.tags.provider === 'metered'),
+      'target',
+    );
+    const fields = ['live', 'plan_max_connections', 'period_peak', 'overage_connections', 'overage_messages'];
+    const expected = new Map(
+      // Several functions answer with the start of the range as the time.
+      [...groups].map(([key, points]) => [
+        key,
+        [[ctx.from, ...fields.map((field) => num(last(points), field))]],
+      ]),
+    );
+    expectSeries(series, expected, 'target');
+  },
+  'Collector up': (series, ctx) => {
+    const points = selected('collector_run', ctx, RUN_TAGS);
+    expectSeries(series, buckets(points, ctx, 'target', mean('up', 100)), 'target');
+  },
+  'Run outcomes': (series, ctx) => {
+    const points = selected('collector_run', ctx, RUN_TAGS);
+    expectSeries(
+      series,
+      buckets(points, ctx, 'outcome', (inBucket) => [inBucket.length], 'none'),
+      'outcome',
+    );
+  },
+  'Sample duration': (series, ctx) => {
+    const points = selected('collector_run', ctx, RUN_TAGS);
+    const reduce = (inBucket: Point[]) => [...mean('duration_ms')(inBucket), ...max('duration_ms')(inBucket)];
+    expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
+  },
+  'Failed samples by target and outcome': (series, ctx) => {
+    const failed = selected('collector_run', ctx, RUN_TAGS).filter((p) => p.tags.outcome !== 'ok');
+    const expected = new Map<string, unknown[][]>();
+    for (const [key, points] of byTag(failed, 'target')) {
+      for (const [outcome, runs] of byTag(points, 'outcome')) {
+        const latest = last(runs);
+        expected.set(`${key}/${outcome}`, [
+          [ctx.from, runs.length, latest.fields.http_status, latest.fields.error],
+        ]);
+      }
+    }
+    const keyed = series.map((s) => ({ ...s, tags: { key: `${s.tags?.target}/${s.tags?.outcome}` } }));
+    expectSeries(keyed, expected, 'key');
+  },
+};
+
+interface PanelQuery {
+  panel: string;
+  refId: string;
+  query: string;
+}
+
+/** Every query of the committed dashboard JSON, the file Grafana loads. */
+function dashboardQueries(): { panels: PanelQuery[]; variables: Record<string, string> } {
+  const json = JSON.parse(
+    readFileSync(new URL('../../../dashboards/concurrency.json', import.meta.url), 'utf8'),
+  );
+  const panels: PanelQuery[] = [];
+  const visit = (panel: {
+    title: string;
+    type: string;
+    targets?: { refId: string; query: string }[];
+    panels?: unknown[];
+  }) => {
+    for (const target of panel.targets ?? [])
+      panels.push({ panel: panel.title, refId: target.refId, query: target.query });
+    for (const inner of (panel.panels ?? []) as (typeof panel)[]) visit(inner);
+  };
+  for (const panel of json.panels) visit(panel);
+  const variables: Record<string, string> = {};
+  for (const variable of json.templating.list)
+    if (variable.type === 'query') variables[variable.name] = variable.query;
+  return { panels, variables };
+}
+
+describe("Grafana's expansion, as the tests apply it", () => {
+  it('turns macros and multi-value variables into what Grafana sends', () => {
+    const ctx = CONTEXTS['two targets picked'] as GrafanaContext;
+    expect(expand('WHERE "target" =~ /^$target$/ AND $timeFilter GROUP BY time($__interval)', ctx)).toBe(
+      `WHERE "target" =~ /^(sp-a|chat)$/ AND time >= ${FROM}ms and time <= ${TO}ms GROUP BY time(5m)`,
+    );
+    expect(expand(`$__interval_ms \${target} [[provider]]`, ctx)).toBe('300000 (sp-a|chat) .*');
+    expect(regexFormat({ values: ['acme.imkit.io'] })).toBe('acme\\.imkit\\.io');
+    expect([
+      formatInterval(10_000),
+      formatInterval(90_000),
+      formatInterval(3_600_000),
+      formatInterval(500),
+    ]).toEqual(['10s', '1m', '1h', '500ms']);
+  });
+});
+
+describe('every dashboard query against InfluxDB', () => {
+  const { panels, variables } = dashboardQueries();
+
+  it('has an expectation for every panel query, and there are ten panels with a query', () => {
+    expect(panels.map((query) => query.panel).sort()).toEqual(Object.keys(PANEL_CHECKS).sort());
+  });
+
+  for (const [name, ctx] of Object.entries(CONTEXTS)) {
+    describe(name, () => {
+      for (const { panel, refId, query } of panels) {
+        it(`${panel} (${refId})`, async () => {
+          const check = PANEL_CHECKS[panel];
+          if (!check) throw new Error(`no expectation for panel "${panel}": every shipped query must be run`);
+          const series = await run(query, ctx);
+          check(series, ctx);
+        });
+      }
+    });
+  }
+
+  it('the panels see the gap, the tie and the failures they are meant to show', async () => {
+    const ctx = CONTEXTS['everything selected'] as GrafanaContext;
+    const live = await run(panels.find((q) => q.panel === 'Live users per target')?.query as string, ctx);
+    const spA = live.find((s) => s.tags?.target === 'sp-a')?.values ?? [];
+    expect(spA.find((row) => row[0] === SP_A_GAP.from)?.[1]).toBeNull();
+    const peaks = await run(
+      panels.find((q) => q.panel === 'Peak over the selected range')?.query as string,
+      ctx,
+    );
+    expect(peaks.find((s) => s.tags?.target === 'sp-b')?.values).toEqual([[SP_B_PEAK_TIMES[0], SP_B_PEAK]]);
+    const failed = await run(
+      panels.find((q) => q.panel === 'Failed samples by target and outcome')?.query as string,
+      ctx,
+    );
+    expect(failed.map((s) => `${s.tags?.target}/${s.tags?.outcome}`).sort()).toEqual([
+      'chat/auth',
+      'signalling/auth',
+      'sp-b/timeout',
+    ]);
+  });
+
+  it('the variable queries list the tag values, each narrowed by the variables before it', async () => {
+    const values = async (name: string, ctx: GrafanaContext) =>
+      ((await run(variables[name] as string, ctx))[0]?.values ?? []).map((row) => row[1]);
+    const all = CONTEXTS['everything selected'] as GrafanaContext;
+    expect(Object.keys(variables)).toEqual(['provider', 'target', 'project']);
+    expect(await values('provider', all)).toEqual(['imkit', 'metered', 'streampixel']);
+    expect(await values('target', all)).toEqual(['chat', 'signalling', 'sp-a', 'sp-b', 'sp-c']);
+    expect(await values('project', all)).toEqual(['acme.imkit.io', 'app_sim', 'p-a', 'p-b', 'p-c']);
+    const streampixel = { ...all, variables: { ...all.variables, provider: { values: ['streampixel'] } } };
+    expect(await values('target', streampixel)).toEqual(['sp-a', 'sp-b', 'sp-c']);
+    const twoTargets = {
+      ...streampixel,
+      variables: { ...streampixel.variables, target: { values: ['sp-a', 'sp-c'] } },
+    };
+    expect(await values('project', twoTargets)).toEqual(['p-a', 'p-c']);
+  });
+});
+
+describe('the alert rule, evaluated as Grafana would at 21:00', () => {
+  const rule = alertProvisioning(FOLDER).groups[0]?.rules[0] as {
+    condition: string;
+    data: {
+      refId: string;
+      datasourceUid: string;
+      relativeTimeRange: { from: number; to: number };
+      model: Record<string, string>;
+    }[];
+  };
+  const ctx: GrafanaContext = { from: TO - LOOKBACK_SECONDS * S, to: TO, intervalMs: 1000, variables: {} };
+
+  it('A and B: the smallest queue and the number of samples among the last N, per Streampixel target', async () => {
+    const influxQueries = rule.data.filter((query) => query.datasourceUid !== '__expr__');
+    expect(influxQueries.map((query) => query.refId)).toEqual(['A', 'B']);
+    for (const query of influxQueries)
+      expect(query.relativeTimeRange).toEqual({ from: LOOKBACK_SECONDS, to: 0 });
+    const [a, b] = await Promise.all(influxQueries.map((query) => run(query.model.query as string, ctx)));
+    const values = (series: InfluxSeries[] | undefined) =>
+      Object.fromEntries((series ?? []).map((s) => [s.tags?.target, s.values.at(-1)?.[1]]));
+    const expectedMin = Object.fromEntries(
+      Object.entries(LAST_QUEUES).map(([key, queue]) => [key, Math.min(...queue)]),
+    );
+    const expectedCount = Object.fromEntries(
+      Object.entries(LAST_QUEUES).map(([key, queue]) => [key, queue.length]),
+    );
+    expect(values(a)).toEqual(expectedMin);
+    expect(values(b)).toEqual(expectedCount);
+  });
+
+  it('E pages for the target whose last N samples were all above the threshold, and only for it', async () => {
+    const byRef = Object.fromEntries(rule.data.map((query) => [query.refId, query]));
+    const [a, b] = await Promise.all(['A', 'B'].map((ref) => run(byRef[ref]?.model.query as string, ctx)));
+    const reduceLast = (series: InfluxSeries[] | undefined) =>
+      new Map((series ?? []).map((s) => [s.tags?.target as string, s.values.at(-1)?.[1] as number]));
+    const results: Record<string, Map<string, number>> = { A: reduceLast(a), B: reduceLast(b) };
+    // C and D reduce A and B to their last value; E is the Math expression, evaluated per target.
+    for (const ref of ['C', 'D']) {
+      expect(byRef[ref]?.model).toMatchObject({ type: 'reduce', reducer: 'last' });
+      results[ref] = results[byRef[ref]?.model.expression as string] as Map<string, number>;
+    }
+    const math = byRef[rule.condition]?.model as Record<string, string>;
+    expect(math.type).toBe('math');
+    expect(math.expression).toBe(`$C > ${QUEUE_THRESHOLD} && $D >= ${CONSECUTIVE_SAMPLES}`);
+    const firing = [...(results.C as Map<string, number>).keys()].filter(
+      (target) =>
+        evaluateMath(math.expression as string, (ref) => results[ref]?.get(target) ?? Number.NaN) !== 0,
+    );
+    expect(firing).toEqual(['sp-a']);
+  });
+});
+
+/** Grafana's server-side Math for the subset the rule uses: `$X`, numbers, comparisons, `&&`, `||`. */
+function evaluateMath(expression: string, value: (ref: string) => number): number {
+  const tokens = expression.match(/\$\w+|\d+(?:\.\d+)?|>=|<=|==|!=|&&|\|\||[<>()]/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const primary = (): number => {
+    const token = tokens[i++] as string;
+    if (token === '(') {
+      const inner = or();
+      i++;
+      return inner;
+    }
+    return token.startsWith('$') ? value(token.slice(1)) : Number(token);
+  };
+  const comparison = (): number => {
+    const left = primary();
+    const op = peek();
+    if (!op || !['>', '>=', '<', '<=', '==', '!='].includes(op)) return left;
+    i++;
+    const right = primary();
+    const result = {
+      '>': left > right,
+      '>=': left >= right,
+      '<': left < right,
+      '<=': left <= right,
+      '==': left === right,
+      '!=': left !== right,
+    }[op];
+    return result ? 1 : 0;
+  };
+  const and = (): number => {
+    let left = comparison();
+    while (peek() === '&&') {
+      i++;
+      const right = comparison();
+      left = left !== 0 && right !== 0 ? 1 : 0;
+    }
+    return left;
+  };
+  const or = (): number => {
+    let left = and();
+    while (peek() === '||') {
+      i++;
+      const right = and();
+      left = left !== 0 || right !== 0 ? 1 : 0;
+    }
+    return left;
+  };
+  return or();
+}

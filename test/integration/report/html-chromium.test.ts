@@ -1,0 +1,185 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chartSeries,
+  computeTargetReport,
+  summarise,
+  type TargetInfo,
+} from '../../../functions/report/compute.js';
+import type { Report, Sample } from '../../../functions/report/model.js';
+import { renderHtml } from '../../../functions/report/render/html.js';
+import { launchChromium } from '../../support/chromium.js';
+import { tempDir } from '../../support/files.js';
+
+const FROM = Date.parse('2026-10-01T00:00:00Z');
+const TO = Date.parse('2026-11-01T00:00:00Z');
+const MIN = 60_000;
+const period = { from: FROM, to: TO };
+const previous = { from: FROM - (TO - FROM), to: FROM };
+
+function samples(
+  range: { from: number; to: number },
+  step: number,
+  f: (t: number) => Partial<Sample>,
+): Sample[] {
+  const out: Sample[] = [];
+  for (let t = range.from; t < range.to; t += step) {
+    // A day without data in the middle of October.
+    if (t >= Date.parse('2026-10-15') && t < Date.parse('2026-10-16')) continue;
+    out.push({
+      time: t,
+      live: 0,
+      queued: null,
+      planMaxConnections: null,
+      overageConnections: null,
+      overageMessages: null,
+      periodPeak: null,
+      ...f(t),
+    });
+  }
+  return out;
+}
+
+const daily = (t: number) => 0.5 + 0.5 * Math.sin(((t % 86_400_000) / 86_400_000) * 2 * Math.PI);
+const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] = [
+  {
+    info: { name: 'eu-prod', provider: 'streampixel', endpoint: 'streampixel.liveStats', intervalMs: MIN },
+    data: (range) =>
+      samples(range, MIN, (t) => {
+        const demand = Math.round(55 * daily(t));
+        return { live: Math.min(demand, 40), queued: Math.max(0, demand - 40) };
+      }),
+  },
+  {
+    info: { name: 'chat', provider: 'imkit', endpoint: 'imkit.connectionCount', intervalMs: 5 * MIN },
+    data: (range) => samples(range, 5 * MIN, (t) => ({ live: Math.round(2000 * daily(t)) })),
+  },
+  {
+    info: { name: 'signalling', provider: 'metered', endpoint: 'metered.usage', intervalMs: 5 * MIN },
+    data: (range) =>
+      samples(range, 5 * MIN, (t) => ({
+        live: Math.round(900 * daily(t)),
+        planMaxConnections: 1000,
+        periodPeak: 900,
+      })),
+  },
+];
+
+function buildReport(): Report {
+  const charts = new Map();
+  const targets = TARGETS.map(({ info, data }) => {
+    const current = data(period);
+    charts.set(info.name, chartSeries(period, current, info.intervalMs));
+    return computeTargetReport(info, period, current, {
+      period: previous,
+      summary: summarise(previous, data(previous)),
+    });
+  });
+  return {
+    generatedAt: '2026-11-01T02:00:00.000Z',
+    period: { from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z', label: '2026-10' },
+    previous: { from: '2026-08-31T00:00:00.000Z', to: '2026-10-01T00:00:00.000Z' },
+    targets,
+    charts,
+  };
+}
+
+/** The SVG element methods used in the page (the project compiles without the DOM library). */
+interface Graphic {
+  getBBox(): { width: number; height: number };
+  getTotalLength(): number;
+}
+
+let browser: Browser;
+let page: Page;
+const dir = tempDir('report-html-');
+const requests: string[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const file = dir.file('report.html', await renderHtml(buildReport()));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`file://${file}`, { waitUntil: 'load' });
+});
+afterAll(async () => {
+  await browser?.close();
+  dir.cleanup();
+});
+
+describe('the HTML report in headless Chromium', () => {
+  it('loads with no console error and requests nothing but itself', () => {
+    expect(problems).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatch(/^file:\/\/.*report\.html$/);
+  });
+
+  it('draws one chart per target, each with a line of real length', async () => {
+    const charts = await page.$$eval('figure.chart svg', (svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        const lines = [...svg.querySelectorAll('path[aria-roledescription="line mark"]')].map((path) => {
+          const bbox = (path as unknown as Graphic).getBBox();
+          return {
+            width: bbox.width,
+            height: bbox.height,
+            length: (path as unknown as Graphic).getTotalLength(),
+          };
+        });
+        return { width: box.width, height: box.height, lines };
+      }),
+    );
+    expect(charts).toHaveLength(TARGETS.length);
+    for (const chart of charts) {
+      expect(chart.width).toBeGreaterThan(600);
+      expect(chart.height).toBeGreaterThan(150);
+      expect(chart.lines.length).toBeGreaterThan(0);
+      // The live line spans most of the month and goes up and down.
+      expect(Math.max(...chart.lines.map((line) => line.width))).toBeGreaterThan(600);
+      expect(Math.max(...chart.lines.map((line) => line.height))).toBeGreaterThan(50);
+    }
+  });
+
+  it('marks the peak of every target with a visible point and its label', async () => {
+    const report = buildReport();
+    const peaks = await page.$$eval('figure.chart svg', (svgs) =>
+      svgs.map((svg) => {
+        const point = svg.querySelector('path[aria-roledescription="point"]') as unknown as Graphic | null;
+        const box = point?.getBBox();
+        const label = [...svg.querySelectorAll('text')].find((text) => text.textContent?.startsWith('peak '));
+        return {
+          point: box ? { width: box.width, height: box.height } : null,
+          label: label?.textContent ?? null,
+        };
+      }),
+    );
+    peaks.forEach((peak, i) => {
+      const target = report.targets[i] as Report['targets'][number];
+      expect(peak.point?.width).toBeGreaterThan(4);
+      expect(peak.point?.height).toBeGreaterThan(4);
+      expect(peak.label).toMatch(new RegExp(`^peak ${target.live.peak} · \\d{2} Oct \\d{2}:\\d{2} UTC$`));
+    });
+  });
+
+  it('shades the day without samples and draws the queue and the plan cap', async () => {
+    const found = await page.$$eval('figure.chart svg', (svgs) =>
+      svgs.map((svg) => ({
+        gaps: [...svg.querySelectorAll('path[aria-roledescription="rect mark"]')].map(
+          (rect) => (rect as unknown as Graphic).getBBox().width,
+        ),
+        legend: [...svg.querySelectorAll('.role-legend-label text')].map((text) => text.textContent),
+        texts: [...svg.querySelectorAll('text')].map((text) => text.textContent),
+      })),
+    );
+    // One day of 31 across a plot of 860 px: about 28 px of shading.
+    for (const chart of found) expect(chart.gaps.some((width) => width > 20 && width < 40)).toBe(true);
+    expect(found[0]?.legend).toEqual(['Live users', 'Queued users']);
+    expect(found[1]?.legend).toEqual(['Live users']);
+    expect(found[2]?.texts).toContain('plan cap 1000');
+  });
+});

@@ -1,0 +1,434 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReportCli } from '../../../functions/cli/report.js';
+import type { TargetReport } from '../../../functions/report/model.js';
+import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
+import { runCli } from '../../support/cli.js';
+import { tempDir } from '../../support/files.js';
+import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { freePort } from '../../support/ports.js';
+import {
+  BILLING_RESET,
+  FROM,
+  PLAN_UPGRADE,
+  PREVIOUS_FROM,
+  type SeedTarget,
+  SP_GAP,
+  SP_PEAK,
+  SP_PEAK_TIMES,
+  seed,
+  seedConfigTargets,
+  seedTargets,
+  TO,
+} from './seed.js';
+
+const DB = 'report';
+const MIN = 60_000;
+const PERIOD = ['--from', '2026-10-01', '--to', '2026-11-01'];
+
+let influxd: Influxd;
+const dir = tempDir('report-test-');
+const targets = seedTargets();
+let configFile: string;
+let secretsFile: string;
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  await seed(influxd, DB, targets);
+  configFile = dir.file('config.json', {
+    influx: { url: influxd.url, apiVersion: 1, database: DB },
+    targets: seedConfigTargets(),
+  });
+  // Secrets are named by the targets but never read by a report; the file keeps the CLI off AWS.
+  secretsFile = dir.file('secrets.json', {});
+});
+afterAll(async () => {
+  await influxd?.stop();
+  dir.cleanup();
+});
+
+/** Runs the CLI in this process and returns its exit code and output. */
+async function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const code = await runReportCli(args, { stdout, stderr });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+// ---- The figures, computed here from the seeded points, without the report's code. ----
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const minute = (ms: number) => Math.floor(ms / MIN) * MIN;
+const inside = (target: SeedTarget, from: number, to: number) =>
+  target.points.filter((point) => point.time >= from && point.time < to);
+
+/** InfluxQL's percentile: rank floor(n·p/100 + 0.5), 1-based, of the sorted values. */
+function influxPercentile(values: number[], p: number): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.floor((sorted.length * p) / 100 + 0.5);
+  return rank >= 1 && rank <= sorted.length ? (sorted[rank - 1] as number) : null;
+}
+
+function expectedFigures(target: SeedTarget) {
+  const points = inside(target, FROM, TO);
+  const previous = inside(target, PREVIOUS_FROM, FROM);
+  const live = points.map((point) => point.fields.live as number);
+  const peak = live.length ? Math.max(...live) : null;
+  const first = points.find((point) => point.fields.live === peak);
+  const mean = live.length ? live.reduce((a, b) => a + b, 0) / live.length : null;
+  const previousLive = previous.map((point) => point.fields.live as number);
+  const previousPeak = previousLive.length ? Math.max(...previousLive) : null;
+  const previousMean = previousLive.length
+    ? previousLive.reduce((a, b) => a + b, 0) / previousLive.length
+    : null;
+  const expected = (TO - FROM) / target.intervalMs;
+  return { points, live, peak, first, mean, previousLive, previousPeak, previousMean, expected };
+}
+
+describe('npm run report over a seeded month (InfluxDB 1.6 answering the real queries)', () => {
+  let json: TargetReport[];
+
+  beforeAll(async () => {
+    const result = await report([
+      '--config',
+      configFile,
+      '--secrets-file',
+      secretsFile,
+      ...PERIOD,
+      '--format',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    json = JSON.parse(result.stdout);
+  });
+
+  it('answers one object per target, in the configuration order, each with its period', () => {
+    expect(json.map((t) => t.target)).toEqual(['sp-live', 'chat', 'signalling', 'idle']);
+    for (const target of json) {
+      expect(target.from).toBe('2026-10-01T00:00:00.000Z');
+      expect(target.to).toBe('2026-11-01T00:00:00.000Z');
+      expect(target.previous.from).toBe('2026-08-31T00:00:00.000Z');
+      expect(target.previous.to).toBe('2026-10-01T00:00:00.000Z');
+    }
+  });
+
+  it('every figure of every target equals the one computed from the seeded points', () => {
+    for (const seeded of targets) {
+      const e = expectedFigures(seeded);
+      const got = json.find((t) => t.target === seeded.name) as TargetReport;
+      expect(got.provider).toBe(seeded.provider);
+      expect(got.endpoint).toBe(seeded.endpoint);
+      expect(got.intervalSeconds).toBe(seeded.intervalMs / 1000);
+      expect(got.samples).toEqual({
+        present: e.points.length,
+        expected: e.expected,
+        missing: e.expected - e.points.length,
+        coveragePercent: (e.points.length / e.expected) * 100,
+      });
+      expect(got.live.peak).toBe(e.peak);
+      expect(got.live.peakAt).toBe(e.first ? iso(minute(e.first.time)) : null);
+      expect(got.live.p95).toBe(influxPercentile(e.live, 95));
+      if (e.mean === null) expect(got.live.mean).toBeNull();
+      else expect(got.live.mean).toBeCloseTo(e.mean, 9);
+      expect(got.previous.samplesPresent).toBe(e.previousLive.length);
+      expect(got.previous.peak).toBe(e.previousPeak);
+      if (e.previousMean === null) expect(got.previous.mean).toBeNull();
+      else expect(got.previous.mean).toBeCloseTo(e.previousMean, 9);
+      if (e.peak === null || e.previousPeak === null) {
+        expect(got.change).toEqual({ peak: null, mean: null });
+      } else {
+        expect(got.change.peak?.absolute).toBe(e.peak - e.previousPeak);
+        expect(got.change.peak?.percent).toBeCloseTo(((e.peak - e.previousPeak) / e.previousPeak) * 100, 9);
+        expect(got.change.mean?.absolute).toBeCloseTo((e.mean as number) - (e.previousMean as number), 9);
+        expect(got.change.mean?.percent).toBeCloseTo(
+          (((e.mean as number) - (e.previousMean as number)) / (e.previousMean as number)) * 100,
+          9,
+        );
+      }
+    }
+  });
+
+  it('a tie for the peak reports the first minute the peak was reached', () => {
+    const spLive = json.find((t) => t.target === 'sp-live') as TargetReport;
+    expect(spLive.live.peak).toBe(SP_PEAK);
+    expect(spLive.live.peakAt).toBe('2026-10-07T19:42:00.000Z');
+    expect(minute(SP_PEAK_TIMES[0] as number)).toBe(Date.parse(spLive.live.peakAt as string));
+  });
+
+  it('a gap shows as missing samples (12 h of a 30 s target), and the sample at `to` is left out', () => {
+    const spLive = json.find((t) => t.target === 'sp-live') as TargetReport;
+    expect(spLive.samples.expected).toBe(89_280);
+    expect(spLive.samples.missing).toBe((SP_GAP.to - SP_GAP.from) / 30_000);
+    // The point at exactly 2026-11-01T00:00:00Z has live 500: had it been counted, it would be the peak.
+    expect(spLive.live.peak).toBeLessThan(500);
+    const idle = json.find((t) => t.target === 'idle') as TargetReport;
+    expect(idle.samples).toEqual({ present: 0, expected: 44_640, missing: 44_640, coveragePercent: 0 });
+    expect(idle.live).toEqual({ peak: null, peakAt: null, p95: null, mean: null });
+  });
+
+  it('queue: the peak and the distinct minutes with a queue above 0', () => {
+    const seeded = targets[0] as SeedTarget;
+    const points = inside(seeded, FROM, TO);
+    const queued = points.map((point) => point.fields.queued as number);
+    const peak = Math.max(...queued);
+    const minutes = new Set(
+      points.filter((point) => (point.fields.queued as number) > 0).map((p) => minute(p.time)),
+    );
+    const spLive = json.find((t) => t.target === 'sp-live') as TargetReport;
+    expect(spLive.queue).toEqual({
+      peak,
+      peakAt: iso(minute((points.find((point) => point.fields.queued === peak) as { time: number }).time)),
+      minutesNonEmpty: minutes.size,
+    });
+    expect(minutes.size).toBeGreaterThan(100);
+    expect(json.find((t) => t.target === 'chat')?.queue).toBeNull();
+  });
+
+  it('Metered: the peak against the plan cap in force then, and the overage counters (last and max)', () => {
+    const seeded = targets[2] as SeedTarget;
+    const points = inside(seeded, FROM, TO);
+    const e = expectedFigures(seeded);
+    const plan = e.first?.fields.plan_max_connections as number;
+    const last = points[points.length - 1]?.fields as Record<string, number>;
+    const max = (field: string) => Math.max(...points.map((point) => point.fields[field] as number));
+    const signalling = json.find((t) => t.target === 'signalling') as TargetReport;
+    expect(signalling.metered).toEqual({
+      planMaxConnections: plan,
+      peakPercentOfPlan: ((e.peak as number) / plan) * 100,
+      periodPeak: max('period_peak'),
+      overageConnections: { last: last.overage_connections, max: max('overage_connections') },
+      overageMessages: { last: last.overage_messages, max: max('overage_messages') },
+    });
+    // The seed makes both facts matter: the plan changed, and the counters were reset before the end.
+    expect([1000, 1500]).toContain(plan);
+    expect(points.some((point) => point.time >= PLAN_UPGRADE)).toBe(true);
+    expect(last.overage_messages).toBeLessThan(max('overage_messages'));
+    expect(BILLING_RESET).toBeLessThan(TO);
+    expect(json.find((t) => t.target === 'sp-live')?.metered).toBeNull();
+  });
+
+  it("agrees with InfluxDB's own max, percentile, mean and count over the same half-open period", async () => {
+    for (const name of ['sp-live', 'chat', 'signalling']) {
+      const [row] = await influxd.rows(
+        `SELECT max(live), percentile(live, 95), mean(live), count(live) FROM concurrency ` +
+          `WHERE target = '${name}' AND time >= ${FROM}ms AND time < ${TO}ms`,
+        DB,
+      );
+      const got = json.find((t) => t.target === name) as TargetReport;
+      expect(got.live.peak).toBe(row?.max);
+      expect(got.live.p95).toBe(row?.percentile);
+      expect(got.live.mean).toBeCloseTo(row?.mean as number, 9);
+      expect(got.samples.present).toBe(row?.count);
+    }
+  });
+});
+
+describe('every format', () => {
+  it('csv: a header and one row per target, matching the JSON figures', async () => {
+    const [csv, json] = await Promise.all([
+      report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'csv']),
+      report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'json']),
+    ]);
+    expect(csv.code).toBe(0);
+    const figures = JSON.parse(json.stdout) as TargetReport[];
+    const [header, ...rows] = csv.stdout
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
+    expect(header).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(4);
+    const cell = (row: string[] | undefined, name: string) => row?.[(header as string[]).indexOf(name)];
+    figures.forEach((target, i) => {
+      const row = rows[i];
+      expect(cell(row, 'target')).toBe(target.target);
+      expect(cell(row, 'samples_present')).toBe(String(target.samples.present));
+      expect(cell(row, 'samples_expected')).toBe(String(target.samples.expected));
+      expect(cell(row, 'peak_live')).toBe(target.live.peak === null ? '' : String(target.live.peak));
+      expect(cell(row, 'peak_live_at')).toBe(target.live.peakAt ?? '');
+      expect(cell(row, 'p95_live')).toBe(target.live.p95 === null ? '' : String(target.live.p95));
+      expect(cell(row, 'mean_live')).toBe(target.live.mean === null ? '' : String(target.live.mean));
+      expect(cell(row, 'queue_minutes')).toBe(target.queue ? String(target.queue.minutesNonEmpty) : '');
+      expect(cell(row, 'plan_max_connections')).toBe(String(target.metered?.planMaxConnections ?? ''));
+    });
+  });
+
+  it('table: the usage, coverage and Metered blocks with the figures', async () => {
+    const { code, stdout } = await report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD]);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe(
+      'Concurrency report 2026-10: 2026-10-01 00:00 → 2026-11-01 00:00 UTC (31 d)',
+    );
+    expect(stdout).toMatch(/^sp-live +99 +2026-10-07 19:42 /m);
+    expect(stdout).toMatch(/^sp-live +streampixel +30s +87840 +89280 +1440 +98\.4 %$/m);
+    expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 %$/m);
+    expect(stdout).toMatch(/^signalling +\d+ +(1000|1500) +\d+\.\d %/m);
+  });
+
+  it('md: headings and pipe tables', async () => {
+    const { code, stdout } = await report([
+      ...['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'md'],
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# Concurrency report 2026-10: /);
+    expect(stdout).toContain('| sp-live | 99 | 2026-10-07 19:42 |');
+  });
+
+  it('html --out FILE: a standalone page with a chart per target', async () => {
+    const out = `${dir.path}/report.html`;
+    const { code, stdout } = await report([
+      ...['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'html', '--out', out],
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    const html = readFileSync(out, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html).toContain('peak 99 · 07 Oct 19:42 UTC');
+    expect(html).not.toMatch(/<script|<link|<img|url\(/i);
+  });
+});
+
+describe('InfluxDB 2.x / 3.x settings', () => {
+  let proxy: Server;
+  const seen: { url: string; authorization: string | undefined }[] = [];
+
+  beforeAll(async () => {
+    // A recording proxy in front of influxd: what a v2-style config sends to `/query`.
+    proxy = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      void fetch(`${influxd.url}${req.url}`).then(async (answer) => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+
+  it('sends the token and maps a db/rp bucket to db and rp, as a DBRP mapping does', async () => {
+    const { port } = proxy.address() as AddressInfo;
+    const config = dir.file('v2.json', {
+      influx: {
+        url: `http://127.0.0.1:${port}`,
+        apiVersion: 2,
+        org: 'acme',
+        bucket: `${DB}/autogen`,
+        tokenSecret: 'collector/influx',
+      },
+      targets: seedConfigTargets(),
+    });
+    const secrets = dir.file('v2-secrets.json', { 'collector/influx': { token: 'sekret-token' } });
+    const result = await report([
+      '--config',
+      config,
+      '--secrets-file',
+      secrets,
+      ...PERIOD,
+      '--format',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { live: { peak: number } }[])[0]?.live.peak).toBe(SP_PEAK);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const request of seen) {
+      const url = new URL(request.url, 'http://proxy');
+      expect(url.pathname).toBe('/query');
+      expect(url.searchParams.get('db')).toBe(DB);
+      expect(url.searchParams.get('rp')).toBe('autogen');
+      expect(request.authorization).toBe('Token sekret-token');
+      expect(request.url).not.toContain('sekret');
+    }
+  });
+});
+
+describe('exit codes (a fresh process, as `npm run report` runs)', () => {
+  it('0 with the report on stdout', async () => {
+    const result = await runCli('report', [
+      ...[
+        '--config',
+        configFile,
+        '--secrets-file',
+        secretsFile,
+        ...PERIOD,
+        '--format',
+        'json',
+        '--target',
+        'chat',
+      ],
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((t: { target: string }) => t.target)).toEqual(['chat']);
+  });
+
+  it('2 for a bad flag, before anything is read', async () => {
+    const result = await runCli('report', ['--config', configFile, '--period', 'fortnight']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'config error: --period: "fortnight" is not one of day, week, month, last-month',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('1 when InfluxDB cannot be queried', async () => {
+    const config = dir.file('dead.json', {
+      influx: { url: `http://127.0.0.1:${await freePort()}`, apiVersion: 1, database: DB },
+      targets: seedConfigTargets(),
+    });
+    const result = await runCli('report', ['--config', config, '--secrets-file', secretsFile, ...PERIOD]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^error: cannot query InfluxDB http:\/\/127\.0\.0\.1:\d+ \(database report\): ECONNREFUSED/,
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('2 for the other configuration errors', async () => {
+    const cases: [string[], string][] = [
+      [[...PERIOD], '--config FILE is required'],
+      [['--config', configFile, '--from', '2026-10-01'], '--from needs --to'],
+      [
+        ['--config', configFile, ...PERIOD, '--format', 'pdf'],
+        '--format: "pdf" is not one of table, json, csv, md, html',
+      ],
+      [
+        ['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--target', 'nope'],
+        'target "nope" is not in the config',
+      ],
+      [
+        ['--config', `${dir.path}/missing.json`, ...PERIOD],
+        'missing.json: cannot read the config file (no such file)',
+      ],
+      [['--config', configFile, ...PERIOD, '--bogus'], "Unknown option '--bogus'"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await report(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+
+  it('0 for --help, with the usage on stdout', async () => {
+    const result = await report(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: npm run report -- --config FILE/);
+  });
+
+  it('2 when the InfluxDB token secret cannot be read', async () => {
+    const config = dir.file('token.json', {
+      influx: { url: influxd.url, apiVersion: 2, org: 'acme', bucket: DB, tokenSecret: 'collector/influx' },
+      targets: seedConfigTargets(),
+    });
+    const result = await report(['--config', config, '--secrets-file', secretsFile, ...PERIOD]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('secret "collector/influx": is not in');
+  });
+});

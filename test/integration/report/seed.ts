@@ -1,0 +1,198 @@
+/**
+ * A known month of `concurrency` points (October 2026, UTC) for the report tests: three targets with a gap, a tie
+ * for the peak, a queue, a Metered plan upgrade and an overage reset, an idle target with no point at all, part of
+ * the month before, and points just outside the period on both sides. The tests compute every expected figure
+ * from these arrays with their own code.
+ */
+import type { Influxd } from '../../support/influxd.js';
+
+export const FROM = Date.UTC(2026, 9, 1);
+export const TO = Date.UTC(2026, 10, 1);
+/** The previous period of the same length: 31 days before October. */
+export const PREVIOUS_FROM = FROM - (TO - FROM);
+
+const S = 1_000;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** One seeded point: its time (ms) and its integer fields. */
+export interface SeedPoint {
+  time: number;
+  fields: Record<string, number>;
+}
+
+export interface SeedTarget {
+  name: string;
+  provider: 'streampixel' | 'imkit' | 'metered';
+  endpoint: string;
+  project: string;
+  intervalMs: number;
+  /** Every point written, in time order, inside and outside the period. */
+  points: SeedPoint[];
+}
+
+/** The config's targets for these series (secret names are never read: the influx section has no token). */
+export function seedConfigTargets() {
+  return [
+    {
+      name: 'sp-live',
+      endpoint: 'streampixel.liveStats',
+      projectId: 'proj-a',
+      secret: 'collector/streampixel',
+      interval: '30s',
+    },
+    {
+      name: 'chat',
+      endpoint: 'imkit.connectionCount',
+      baseUrl: 'https://acme.imkit.io',
+      secret: 'collector/imkit',
+      interval: '1m',
+    },
+    { name: 'signalling', endpoint: 'metered.usage', secret: 'collector/metered', interval: '5m' },
+    {
+      name: 'idle',
+      endpoint: 'imkit.connectionCount',
+      baseUrl: 'https://idle.imkit.io',
+      secret: 'collector/imkit',
+      interval: '1m',
+    },
+  ];
+}
+
+/** The tie: the peak of `sp-live` is reached at 19:42:30 on the 7th and again on the 21st. */
+export const SP_PEAK = 99;
+export const SP_PEAK_TIMES = [Date.UTC(2026, 9, 7, 19, 42, 30), Date.UTC(2026, 9, 21, 20, 5, 0)];
+/** The gap of `sp-live`: twelve hours without a sample. */
+export const SP_GAP = { from: Date.UTC(2026, 9, 12, 6), to: Date.UTC(2026, 9, 12, 18) };
+/** The gap of `chat`: three hours. */
+export const CHAT_GAP = { from: Date.UTC(2026, 9, 5, 0), to: Date.UTC(2026, 9, 5, 3) };
+/** Metered: the plan cap goes from 1000 to 1500 on the 20th; the billing period (overages) restarts on the 25th. */
+export const PLAN_UPGRADE = Date.UTC(2026, 9, 20);
+export const BILLING_RESET = Date.UTC(2026, 9, 25);
+
+function range(from: number, to: number, step: number, skip?: { from: number; to: number }): number[] {
+  const times: number[] = [];
+  for (let t = from; t < to; t += step) {
+    if (skip && t >= skip.from && t < skip.to) continue;
+    times.push(t);
+  }
+  return times;
+}
+
+/** Deterministic, spread-out integers from a time: a small multiplicative hash of the minute. */
+function wobble(time: number, modulo: number): number {
+  return (Math.floor(time / MIN) * 7919 + Math.floor(time / (30 * S))) % modulo;
+}
+
+function spLive(): SeedPoint[] {
+  const current = range(FROM, TO, 30 * S, SP_GAP).map((time) => {
+    const hour = new Date(time).getUTCHours();
+    const live = 10 + wobble(time, 37) + (hour >= 18 && hour < 22 ? 30 : 0); // at most 76
+    const fields = { live, queued: Math.max(0, live - 60) };
+    return { time, fields };
+  });
+  for (const time of SP_PEAK_TIMES) {
+    const point = current.find((p) => p.time === time) as SeedPoint;
+    point.fields = { live: SP_PEAK, queued: 3 };
+  }
+  // Ten days of the previous period, and a sample at exactly `to` that belongs to November.
+  const previous = range(TO - 41 * DAY, FROM, 30 * S).map((time) => ({
+    time,
+    fields: { live: 5 + wobble(time, 50), queued: 0 },
+  }));
+  return [...previous, ...current, { time: TO, fields: { live: 500, queued: 400 } }];
+}
+
+function chat(): SeedPoint[] {
+  // No previous period at all: the change cannot be computed.
+  return range(FROM, TO, MIN, CHAT_GAP).map((time) => ({ time, fields: { live: 100 + wobble(time, 400) } }));
+}
+
+function signalling(): SeedPoint[] {
+  let periodPeak = 0;
+  let lastReset = PREVIOUS_FROM;
+  return range(PREVIOUS_FROM, TO, 5 * MIN).map((time) => {
+    const billingStart = time >= BILLING_RESET ? BILLING_RESET : time >= FROM ? FROM : PREVIOUS_FROM;
+    if (billingStart !== lastReset) {
+      periodPeak = 0;
+      lastReset = billingStart;
+    }
+    const live = 200 + wobble(time, 1100); // up to 1299: above the 1000 cap before the upgrade
+    periodPeak = Math.max(periodPeak, live);
+    const days = Math.floor((time - billingStart) / DAY);
+    return {
+      time,
+      fields: {
+        live,
+        period_peak: periodPeak,
+        messages_used: days * 100_000,
+        overage_connections: Math.max(0, periodPeak - 1000),
+        overage_messages: days * 1000,
+        plan_max_connections: time >= PLAN_UPGRADE ? 1500 : 1000,
+        plan_max_messages: 5_000_000,
+      },
+    };
+  });
+}
+
+/** The seeded series. */
+export function seedTargets(): SeedTarget[] {
+  return [
+    {
+      name: 'sp-live',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      project: 'proj-a',
+      intervalMs: 30 * S,
+      points: spLive(),
+    },
+    {
+      name: 'chat',
+      provider: 'imkit',
+      endpoint: 'imkit.connectionCount',
+      project: 'acme.imkit.io',
+      intervalMs: MIN,
+      points: chat(),
+    },
+    {
+      name: 'signalling',
+      provider: 'metered',
+      endpoint: 'metered.usage',
+      project: 'app_test',
+      intervalMs: 5 * MIN,
+      points: signalling(),
+    },
+    {
+      name: 'idle',
+      provider: 'imkit',
+      endpoint: 'imkit.connectionCount',
+      project: 'idle.imkit.io',
+      intervalMs: MIN,
+      points: [],
+    },
+  ];
+}
+
+/** Writes the seeded series as line protocol, in batches, with second precision like the collector. */
+export async function seed(
+  influxd: Influxd,
+  db: string,
+  targets: SeedTarget[] = seedTargets(),
+): Promise<void> {
+  await influxd.createDatabase(db);
+  const lines: string[] = [];
+  for (const target of targets) {
+    const tags = `provider=${target.provider},endpoint=${target.endpoint},target=${target.name},project=${target.project}`;
+    for (const point of target.points) {
+      const fields = Object.entries(point.fields)
+        .map(([key, value]) => `${key}=${value}i`)
+        .join(',');
+      lines.push(`concurrency,${tags} ${fields} ${point.time / 1000}`);
+    }
+  }
+  const BATCH = 50_000;
+  for (let i = 0; i < lines.length; i += BATCH) {
+    await influxd.writeLines(db, lines.slice(i, i + BATCH).join('\n'));
+  }
+}
