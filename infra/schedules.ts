@@ -1,6 +1,7 @@
 import { formatDuration } from '../functions/config/duration.js';
 import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
+import { projectsOf } from '../functions/discovery/target.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
 
@@ -57,7 +58,12 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
   const rules: PlannedRule[] = [];
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     const { samplesPerRun } = scheduleOf(intervalMs);
-    const shards = shardsOf(names.sort(compareNames), config.deploy.shardSize);
+    const weights = new Map(config.targets.map((target) => [target.name, projectsOf(target)]));
+    const shards = shardsOf(
+      names.sort(compareNames),
+      config.deploy.shardSize,
+      (name) => weights.get(name) ?? 1,
+    );
     const groupId = `Every${formatDuration(intervalMs)}`;
     for (let first = 0; first < shards.length; first += MAX_TARGETS_PER_RULE) {
       const part = first / MAX_TARGETS_PER_RULE + 1;
@@ -75,14 +81,40 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
 }
 
 /**
- * Splits sorted names into the fewest shards of at most `shardSize` names whose input fits EventBridge's
- * limit, balanced so that no shard holds more than one name more than another.
+ * Splits sorted names into the fewest shards of at most `shardSize` polled projects whose input fits
+ * EventBridge's limit. Plain targets weigh one and are balanced (no shard holds more than one name more than
+ * another); a target that discovers its projects weighs its `maxProjects`, since that is what its run polls,
+ * and then shards are filled in order (one heavier than `shardSize` gets a shard of its own).
  */
-export function shardsOf(names: readonly string[], shardSize: number): string[][] {
+export function shardsOf(
+  names: readonly string[],
+  shardSize: number,
+  weightOf: (name: string) => number = () => 1,
+): string[][] {
+  if (names.some((name) => weightOf(name) !== 1)) return filled(names, shardSize, weightOf);
   for (let count = Math.ceil(names.length / shardSize); ; count++) {
     const shards = balanced(names, count);
     if (shards.every((shard) => inputChars(shard) <= MAX_INPUT_CHARS)) return shards;
   }
+}
+
+function filled(names: readonly string[], shardSize: number, weightOf: (name: string) => number): string[][] {
+  const shards: string[][] = [];
+  let current: string[] = [];
+  let weight = 0;
+  for (const name of names) {
+    const next = [...current, name];
+    if (current.length > 0 && (weight + weightOf(name) > shardSize || inputChars(next) > MAX_INPUT_CHARS)) {
+      shards.push(current);
+      current = [name];
+      weight = weightOf(name);
+    } else {
+      current = next;
+      weight += weightOf(name);
+    }
+  }
+  if (current.length > 0) shards.push(current);
+  return shards;
 }
 
 /** The length of a shard's input template, as EventBridge counts it. */
@@ -137,7 +169,7 @@ export function scheduleExpression(intervalMs: number): string | undefined {
  * Throws a `ConfigError` when that exceeds Lambda's 15 minutes: the run could not end by itself.
  */
 export function functionTimeoutMs(
-  config: Pick<Config, 'targets' | 'influx' | 'maxAttempts'>,
+  config: Pick<Config, 'targets' | 'influx' | 'maxAttempts' | 'maxInFlightPerAccount'>,
   rules: readonly PlannedRule[],
 ): number {
   const byName = new Map(config.targets.map((target) => [target.name, target]));

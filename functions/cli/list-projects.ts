@@ -1,7 +1,8 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config, Target } from '../config/schema.js';
 import type { AccountLimit, ProjectDiscovery } from '../discovery/discover.js';
-import { discoverTarget, isDiscovering } from '../discovery/expand.js';
+import { discoverTarget } from '../discovery/expand.js';
+import { isDiscovering } from '../discovery/target.js';
 import type { RunSecrets } from '../run/credentials.js';
 import { redact } from '../run/redact.js';
 import { SecretError } from '../secrets/source.js';

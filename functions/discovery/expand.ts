@@ -12,25 +12,7 @@ import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
 import { type AccountLimit, type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
 import { type ProjectSelection, selectProjects } from './match.js';
-
-/** The discovery keys of a Streampixel target, as the config schema lets them through. */
-export interface DiscoveringTarget {
-  projects: 'all' | string[];
-  exclude?: string[];
-  includeInactive?: boolean;
-  maxProjects?: number;
-  listingCache?: number;
-}
-
-/** Whether a target names `projects` to discover instead of one `projectId`. */
-export function isDiscovering(target: Target): target is Target & DiscoveringTarget {
-  return (target as Partial<DiscoveringTarget>).projects !== undefined;
-}
-
-/** How many projects a target may poll per sample: `maxProjects` for a discovering one. */
-export function projectsOf(target: Target): number {
-  return isDiscovering(target) ? (target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects) : 1;
-}
+import { type DiscoveringTarget, isDiscovering } from './target.js';
 
 export interface ExpansionContext {
   discovery: ProjectDiscovery;

@@ -1,4 +1,5 @@
 import type { Config, Target } from '../config/schema.js';
+import { projectsOf } from '../discovery/target.js';
 import { scheduleOf } from './plan.js';
 
 /** Time kept after the last sample for the final batch: InfluxDB's timeout per attempt, plus backoff. */
@@ -13,16 +14,18 @@ export function sampleWorstCaseMs(target: Target, maxAttempts: number): number {
 
 /**
  * How long a run of these targets may take at worst: its last sample's offset in the minute, that sample's
- * worst case, and the final write. The Lambda timeout is derived from it, so that a run always ends by itself.
+ * worst case, and the final write. A target that discovers its projects polls up to `maxProjects` of them, at
+ * most `maxInFlightPerAccount` at a time. The Lambda timeout is derived from it, so that a run always ends.
  */
 export function runBudgetMs(
   targets: readonly Target[],
-  config: Pick<Config, 'influx' | 'maxAttempts'>,
+  config: Pick<Config, 'influx' | 'maxAttempts' | 'maxInFlightPerAccount'>,
 ): number {
   let sampling = 0;
   for (const target of targets) {
     const lastOffset = (scheduleOf(target.interval).samplesPerRun - 1) * target.interval;
-    sampling = Math.max(sampling, lastOffset + sampleWorstCaseMs(target, config.maxAttempts));
+    const rounds = Math.ceil(projectsOf(target) / config.maxInFlightPerAccount);
+    sampling = Math.max(sampling, lastOffset + rounds * sampleWorstCaseMs(target, config.maxAttempts));
   }
   return sampling + writeReserveMs(config);
 }

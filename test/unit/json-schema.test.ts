@@ -10,9 +10,10 @@ describe('config.schema.json', () => {
   });
 
   it('offers editors every endpoint of the registry and forbids unknown keys', () => {
+    type Variant = { additionalProperties: boolean; properties: { endpoint: { const: string } } };
     const schema = configJsonSchema() as {
       additionalProperties: boolean;
-      properties: { targets: { items: { oneOf?: Array<Record<string, any>>; anyOf?: Array<Record<string, any>> } } };
+      properties: { targets: { items: { oneOf?: Variant[]; anyOf?: Variant[] } } };
     };
     const variants = schema.properties.targets.items.oneOf ?? schema.properties.targets.items.anyOf ?? [];
     expect(variants.map((variant) => variant.properties.endpoint.const).sort()).toEqual(

@@ -64,7 +64,10 @@ describe('the Lambda handler keeps to its deadline', () => {
     const minute = Math.floor(started / 60_000) * 60_000;
     const current = Math.floor(started / 10_000) * 10_000;
     // 12 s left: 2 s margin, 7 s kept for the write (1 s timeout x 2 attempts + 5 s): sampling stops ~3 s in.
-    const result = await handler({ time: new Date(minute).toISOString(), targets: ['eu-prod'] }, contextWith(12_000));
+    const result = await handler(
+      { time: new Date(minute).toISOString(), targets: ['eu-prod'] },
+      contextWith(12_000),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result).toMatchObject({ samples: 6, failed: 5, pointsWritten: 7 });
 
@@ -82,7 +85,11 @@ describe('the Lambda handler keeps to its deadline', () => {
         expect(run.error).toMatch(/^not polled: the run reached this sample \d+ s after its scheduled time$/);
       }
       if (at > current) {
-        expect(run).toMatchObject({ outcome: 'timeout', attempts: 0, error: 'run deadline reached before polling' });
+        expect(run).toMatchObject({
+          outcome: 'timeout',
+          attempts: 0,
+          error: 'run deadline reached before polling',
+        });
       }
     }
   }, 60_000);

@@ -207,3 +207,38 @@ describe('failureAlarmPeriodMinutes', () => {
     expect(periodOf(['1m', '12h'])).toBe(360);
   });
 });
+
+describe('targets that discover their projects', () => {
+  const discovering = (name: string, maxProjects: number) => ({
+    name,
+    endpoint: 'streampixel.liveStats',
+    projects: 'all',
+    maxProjects,
+    secret: 'collector/streampixel',
+    interval: '1m',
+  });
+
+  it('weigh their maxProjects in a shard, so a shard never polls more than shardSize projects', () => {
+    const config = parseConfig({
+      influx: { url: 'http://127.0.0.1:8086', apiVersion: 1, database: 'x' },
+      targets: [discovering('a', 120), discovering('b', 100), discovering('c', 50), discovering('d', 300)],
+      deploy: { shardSize: 200 },
+    });
+    const [rule] = planRules(config);
+    expect(rule?.shards).toEqual([['a'], ['b', 'c'], ['d']]);
+  });
+
+  it('size the timeout by maxProjects polled maxInFlightPerAccount at a time', () => {
+    const config = (maxProjects: number) =>
+      parseConfig({
+        influx: { url: 'http://127.0.0.1:8086', apiVersion: 1, database: 'x' },
+        maxInFlightPerAccount: 4,
+        targets: [discovering('a', maxProjects)],
+      });
+    const timeout = (maxProjects: number) =>
+      functionTimeoutMs(config(maxProjects), planRules(config(maxProjects)));
+    // 1 m target: 40 projects → 10 rounds of (3 × 10 s + 2 × 4 s), then the write (3 × 10 s + 5 s), + 10 s margin.
+    expect(timeout(40)).toBe(10 * 38_000 + 35_000 + 10_000);
+    expect(timeout(4)).toBe(38_000 + 35_000 + 10_000);
+  });
+});

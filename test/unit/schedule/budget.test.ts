@@ -17,9 +17,13 @@ function target(interval: number, timeout: number): Target {
   };
 }
 
-function config(maxAttempts: number, influxTimeout = 10 * SECOND): Pick<Config, 'influx' | 'maxAttempts'> {
+function config(
+  maxAttempts: number,
+  influxTimeout = 10 * SECOND,
+): Pick<Config, 'influx' | 'maxAttempts' | 'maxInFlightPerAccount'> {
   return {
     maxAttempts,
+    maxInFlightPerAccount: 4,
     influx: { url: 'http://influx:8086', apiVersion: 2, bucket: 'b', timeout: influxTimeout },
   };
 }
