@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, Target } from '../config/schema.js';
@@ -20,18 +19,9 @@ import type { SpillStore } from '../spill/store.js';
 import { COLLECT_USAGE, type CollectArgs, parseCollectArgs } from './args.js';
 import { listProjects } from './list-projects.js';
 import { streamLog } from './logfmt.js';
-
-/** Exit codes of shared/CLI.md. */
-export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
+import { type CliIo, EXIT, runIfMain } from './main.js';
 
 const MINUTE_MS = 60_000;
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** Ends the continuous mode (SIGINT/SIGTERM); in-flight runs finish their writes first. */
-  signal?: AbortSignal;
-}
 
 /** `npm run collect`: returns the exit code instead of exiting, so that tests can run it in-process too. */
 export async function runCollectCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -205,21 +195,4 @@ function sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
-  runCollectCli(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    signal: controller.signal,
-  })
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(
-        `collector crashed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
-      );
-      process.exitCode = EXIT.failed;
-    });
-}
+runIfMain(import.meta.url, 'collector', runCollectCli);

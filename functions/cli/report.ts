@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -12,7 +11,7 @@ import { RunSecrets } from '../run/credentials.js';
 import { FileSecretSource } from '../secrets/file.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
-import { EXIT } from './collect.js';
+import { type CliIo, EXIT, runIfMain } from './main.js';
 
 /** The options of `npm run report` (see shared/CLI.md). */
 export interface ReportArgs {
@@ -90,9 +89,7 @@ function parse(argv: readonly string[]) {
   });
 }
 
-export interface ReportIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+export interface ReportIo extends CliIo {
   /** The clock the calendar periods are relative to. @default Date.now */
   now?: () => number;
 }
@@ -146,15 +143,4 @@ export async function runReportCli(argv: readonly string[], io: ReportIo): Promi
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runReportCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(
-        `report crashed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
-      );
-      process.exitCode = EXIT.failed;
-    });
-}
+runIfMain(import.meta.url, 'report', runReportCli);
