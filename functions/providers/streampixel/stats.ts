@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { countSchema, parseWith } from '../failures.js';
+import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
 
 /** Both Streampixel stats endpoints answer `{"liveUser": n, "queueUser": n}`. */
@@ -92,4 +92,24 @@ export function parseStats(response: ProviderResponse): ParseResult {
     ints: { live: body.liveUser, queued: body.queueUser },
     strings: {},
   }));
+}
+
+/** What both Streampixel stats adapters share: host, keys, project tag, account, and the answer's shape. */
+export const streampixelStats = {
+  provider: 'streampixel',
+  defaultBaseUrl: STREAMPIXEL_BASE_URL,
+  targetShape: streampixelTargetShape,
+  project: (target: { projectId?: string }) => target.projectId,
+  checkTarget: checkStreampixelTarget,
+  accountOf: streampixelAccount,
+  parse: parseStats,
+} as const;
+
+/** `{base}/pixelStripeApi/projects/{kind}/{projectId}`, the project id kept inside its path segment. */
+export function statsUrl(
+  baseUrl: string,
+  kind: 'liveStats' | 'userStats',
+  projectId: string | undefined,
+): URL {
+  return joinUrl(baseUrl, `pixelStripeApi/projects/${kind}/${encodeURIComponent(projectId ?? '')}`);
 }
