@@ -146,7 +146,10 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
 
   const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
-    const sampled = await Promise.all(slot.map((planned) => limit(() => takeSample(planned, context))));
+    const reachedAt = now();
+    const sampled = await Promise.all(
+      slot.map((planned) => limit(() => takeSample(planned, context, reachedAt))),
+    );
     const records = [...listings, ...sampled];
     for (const failed of records.filter((record) => record.outcome !== 'ok')) {
       deps.log.warn('sample failed', {

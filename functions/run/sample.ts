@@ -25,8 +25,8 @@ export interface SampleContext {
   backoff: Map<string, number>;
   now: () => number;
   /**
-   * A scheduled sample started later than this (or half its interval, if less) after its time is not taken: its
-   * value would be stamped with a time it does not describe. Unset for `--once`.
+   * A scheduled sample whose slot the run reached later than this (or half its interval, if less) after its time
+   * is not taken: its value would be stamped with a time it does not describe. Unset for `--once`.
    */
   maxLatenessMs?: number;
   /** Runs a request inside its provider account's cap on requests in flight. */
@@ -44,8 +44,15 @@ class AttemptFailedError extends Error {
   }
 }
 
-/** Polls one target for one scheduled sample, retrying what may be retried; never throws. */
-export async function takeSample(planned: PlannedSample, context: SampleContext): Promise<SampleRecord> {
+/**
+ * Polls one target for one scheduled sample, retrying what may be retried; never throws. `reachedAt` is when the
+ * run got to the sample's slot (queueing behind the concurrency bound after that does not make it late).
+ */
+export async function takeSample(
+  planned: PlannedSample,
+  context: SampleContext,
+  reachedAt = context.now(),
+): Promise<SampleRecord> {
   const { target, at } = planned;
   const adapter = adapterFor(target.endpoint);
   const started = context.now();
@@ -66,7 +73,7 @@ export async function takeSample(planned: PlannedSample, context: SampleContext)
     return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
   };
 
-  const lateness = started - at;
+  const lateness = reachedAt - at;
   // Half an interval at most: a run that starts late must not fire a burst of a target's past slots at once
   // (Streampixel's floor would answer 429), nor stamp a reading with a time it does not describe.
   const tolerance =
