@@ -23,6 +23,7 @@ import type { Construct } from 'constructs';
 import type { Config } from '../functions/config/schema.js';
 import { CollectorAlarms } from './constructs/collector-alarms.js';
 import { CollectorFunction } from './constructs/collector-function.js';
+import { ReportBucket } from './constructs/report-bucket.js';
 import { SpillBucket } from './constructs/spill-bucket.js';
 import type { NetworkContext } from './context.js';
 import { logRetentionOf } from './retention.js';
@@ -32,6 +33,12 @@ import { requiredSecrets } from './secrets.js';
 /** The repository root: `infra/..`. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLER_ENTRY = fileURLToPath(new URL('../functions/handlers/collect.ts', import.meta.url));
+const REPORT_ENTRY = fileURLToPath(new URL('../functions/handlers/report.ts', import.meta.url));
+
+/** The monthly report's rule: 02:00 UTC on the 1st (`cron(0 2 1 * ? *)`); the stack says why then. */
+export const REPORT_SCHEDULE = Schedule.cron({ minute: '0', hour: '2', day: '1' });
+/** The report handler's Powertools `service` (its Logger names itself so; the variable keeps them alike). */
+const REPORT_SERVICE_NAME = 'concurrency-report';
 
 export interface CollectorStackProps extends StackProps {
   /** The validated config: targets, InfluxDB, and the `deploy` section. */
@@ -47,12 +54,14 @@ export interface CollectorStackProps extends StackProps {
 /**
  * The collector in AWS: one function, one EventBridge rule per interval group (and per five shards), a
  * dead-letter queue for failed or expired invocations, read access to exactly the configured secrets, and
- * alarms on a topic. Environment-agnostic: it synthesises with no account, region or network look-up.
+ * alarms on a topic; and the monthly report: a second function on its own rule, writing to a reports bucket.
+ * Environment-agnostic: it synthesises with no account, region or network look-up.
  */
 export class CollectorStack extends Stack {
   constructor(scope: Construct, id: string, props: CollectorStackProps) {
     super(scope, id, {
-      description: 'Concurrency collector: polls Streampixel, IMKit and Metered on schedule into InfluxDB',
+      description:
+        'Concurrency collector: polls Streampixel, IMKit and Metered on schedule into InfluxDB; monthly report to S3',
       ...props,
     });
     const { config } = props;
@@ -76,21 +85,77 @@ export class CollectorStack extends Stack {
     // Points InfluxDB could not take wait here for a later run to replay them (see functions/spill/s3.ts).
     const spillBucket = new SpillBucket(this, 'SpillBucket');
 
+    const logRetention = logRetentionOf(config.deploy.logRetentionDays);
+    const network = props.network ? this.network(props.network) : undefined;
     const fn = new CollectorFunction(this, 'Collector', {
       entry: HANDLER_ENTRY,
       projectRoot: PROJECT_ROOT,
       configFile: props.configFile,
       timeout: Duration.millis(timeoutMs),
-      logRetention: logRetentionOf(config.deploy.logRetentionDays),
+      logRetention,
       onFailure: new SqsDestination(deadLetterQueue),
       environment: { SPILL_BUCKET: spillBucket.bucketName },
-      ...(props.network ? { network: this.network(props.network) } : {}),
+      ...(network ? { network } : {}),
     });
 
     spillBucket.grantSpill(fn.role as Role);
+    const secrets = new Map<string, ISecret>();
     for (const { name, keys } of requiredSecrets(config)) {
-      this.secret(name, keys, config.deploy.createSecrets).grantRead(fn);
+      const secret = this.secret(name, keys, config.deploy.createSecrets);
+      secret.grantRead(fn);
+      secrets.set(name, secret);
     }
+
+    // The monthly report: last month's figures from InfluxDB, as HTML and CSV, into a bucket of its own.
+    const reportBucket = new ReportBucket(this, 'ReportBucket');
+    const reportFn = new CollectorFunction(this, 'Report', {
+      entry: REPORT_ENTRY,
+      projectRoot: PROJECT_ROOT,
+      configFile: props.configFile,
+      description:
+        "Writes last month's concurrency report (HTML and CSV) from InfluxDB to the reports bucket",
+      roleDescription:
+        'Runs the monthly concurrency report: reads the InfluxDB token, writes reports/ of its bucket',
+      // A target's month of raw samples is held while it is computed (270 000 for a 10 s target, times its
+      // projects when it discovers them; about 115 MB per million), and Vega renders a chart per target: more
+      // memory than a collector run, which also buys CPU (Lambda scales it with memory). Reading is a few
+      // seconds per target; 5 minutes leave room for a slow InfluxDB and a dozen targets.
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      logRetention,
+      onFailure: new SqsDestination(deadLetterQueue),
+      // Unlike a collector run, a report can be made again at any time with the same result (same period from
+      // the event's time, same object keys, overwritten): Lambda retries a failed one twice, and an event may
+      // wait out throttling for hours.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      environment: { REPORT_BUCKET: reportBucket.bucketName, POWERTOOLS_SERVICE_NAME: REPORT_SERVICE_NAME },
+      // It reads InfluxDB, so it goes where the collector goes, in the collector's security group: whatever
+      // lets the collector into InfluxDB lets the report in too.
+      ...(network
+        ? { network: { ...network, securityGroups: network.securityGroups ?? fn.connections.securityGroups } }
+        : {}),
+    });
+    reportBucket.grantReportWrite(reportFn.role as Role);
+    // The InfluxDB token only: a report never calls a provider, so it may not read their keys.
+    if (config.influx.tokenSecret) secrets.get(config.influx.tokenSecret)?.grantRead(reportFn);
+
+    // 02:00 UTC on the 1st: the month's last samples were written within a minute of midnight, and spilled
+    // batches have had two hours of runs to be replayed. EventBridge retries only an event it could not hand
+    // to Lambda; failed runs are Lambda's to retry (above). The event's time picks the month, so a late
+    // delivery still reports the month before.
+    const reportRule = new Rule(this, 'MonthlyReport', {
+      description: "On the 1st at 02:00 UTC: last month's concurrency report to the reports bucket",
+      schedule: REPORT_SCHEDULE,
+    });
+    reportRule.addTarget(
+      new LambdaFunction(reportFn, {
+        event: RuleTargetInput.fromObject({ time: EventField.time }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(24),
+        deadLetterQueue,
+      }),
+    );
 
     // Overlap: a rule fires once per interval (once a minute at most) and each run owns the sample times of
     // its own tick, so two runs of a shard never poll the same tick, and a failed or late run is never repeated
@@ -134,6 +199,7 @@ export class CollectorStack extends Stack {
 
     const alarms = new CollectorAlarms(this, 'Alarms', {
       fn,
+      reportFn,
       deadLetterQueue,
       topic,
       failurePeriodMinutes: failureAlarmPeriodMinutes(rules),
@@ -166,6 +232,23 @@ export class CollectorStack extends Stack {
     new CfnOutput(this, 'AlarmErrors', { value: alarms.errors.alarmName });
     new CfnOutput(this, 'AlarmTargetsFailing', { value: alarms.targetsFailing.alarmName });
     new CfnOutput(this, 'AlarmDeadLetters', { value: alarms.deadLetters.alarmName });
+    new CfnOutput(this, 'AlarmReportErrors', { value: alarms.reportErrors.alarmName });
+    new CfnOutput(this, 'ReportFunctionName', {
+      value: reportFn.functionName,
+      description: 'The monthly report function',
+    });
+    new CfnOutput(this, 'ReportLogGroupName', {
+      value: reportFn.logGroup.logGroupName,
+      description: "The report function's logs",
+    });
+    new CfnOutput(this, 'ReportBucketName', {
+      value: reportBucket.bucketName,
+      description: 'Monthly reports: reports/<yyyy-mm>/concurrency-report-<yyyy-mm>.html and .csv',
+    });
+    new CfnOutput(this, 'ReportRuleName', {
+      value: reportRule.ruleName,
+      description: `${REPORT_SCHEDULE.expressionString}: the report of the month before`,
+    });
   }
 
   /**

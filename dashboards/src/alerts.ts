@@ -18,14 +18,19 @@ export const LOOKBACK_SECONDS = 300;
 /** How often Grafana evaluates the rule: every sample of a 30 s target. */
 export const EVALUATION_INTERVAL = '30s';
 
-/** The last N samples of every Streampixel target, newest first: the window the rule judges. */
+/**
+ * The last N samples of every Streampixel target, newest first: the window the rule judges. Per project name
+ * as well: a target that discovers its projects writes one point per project per sample time, and its last N
+ * points would otherwise be N different projects' (a target of one project has an empty `project_name`).
+ */
 const LAST_SAMPLES =
   `SELECT "queued" FROM "concurrency" WHERE "provider" = 'streampixel' AND $timeFilter ` +
-  `GROUP BY "target" ORDER BY time DESC LIMIT ${CONSECUTIVE_SAMPLES}`;
+  `GROUP BY "target", "project_name" ORDER BY time DESC LIMIT ${CONSECUTIVE_SAMPLES}`;
 
 /**
- * "Queue above threshold": fires for a target when each of its last {@link CONSECUTIVE_SAMPLES} samples had more
- * than {@link QUEUE_THRESHOLD} users queued, i.e. when the smallest of them is above the threshold. Counting the
+ * "Queue above threshold": fires for a target (for each project of a target that discovers them) when each of
+ * its last {@link CONSECUTIVE_SAMPLES} samples had more than {@link QUEUE_THRESHOLD} users queued, i.e. when the
+ * smallest of them is above the threshold. Counting the
  * samples per target instead of waiting a fixed time keeps the rule right for 10 s and 30 s targets alike; the
  * count condition keeps a target with fewer samples in the window (a gap in collection) from paging on too few.
  *
@@ -39,7 +44,7 @@ export function queueAlertRule(): alerting.RuleBuilder {
       .model(
         new InfluxQLBuilder(
           refId,
-          `SELECT ${aggregate}("queued") FROM (${LAST_SAMPLES}) GROUP BY "target" ORDER BY time DESC`,
+          `SELECT ${aggregate}("queued") FROM (${LAST_SAMPLES}) GROUP BY "target", "project_name" ORDER BY time DESC`,
           ALERT_DATASOURCE,
         ).resolution(1000, 43200),
       );
@@ -85,10 +90,13 @@ export function queueAlertRule(): alerting.RuleBuilder {
       .execErrState('Error')
       .labels({ severity: 'page', team: 'capacity' })
       .annotations({
-        summary: `Users queue on {{ $labels.target }}: more than ${QUEUE_THRESHOLD} for ${CONSECUTIVE_SAMPLES} consecutive samples`,
+        summary:
+          `Users queue on {{ $labels.target }}{{ with $labels.project_name }} ({{ . }}){{ end }}: ` +
+          `more than ${QUEUE_THRESHOLD} for ${CONSECUTIVE_SAMPLES} consecutive samples`,
         description:
-          'Every one of the last samples of this Streampixel target had users waiting for a session: the project ' +
-          'needs more capacity (or a stuck worker is holding slots).',
+          'Every one of the last samples of this Streampixel target (of this project, for a target that discovers ' +
+          'its projects) had users waiting for a session: the project needs more capacity (or a stuck worker is ' +
+          'holding slots).',
       })
   );
 }

@@ -8,6 +8,7 @@ import {
   CONCURRENCY_FILTER,
   DASHBOARD_DATASOURCE,
   DATASOURCE_UID,
+  DISCOVERED,
   influxql,
   RUN_FILTER,
 } from './influxql.js';
@@ -162,6 +163,74 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
   );
 }
 
+/**
+ * The projects of targets that discover them (`"projects": "all"`), one series per target and project name. The
+ * Concurrency row above groups by target only, which for such a target mixes its projects' points; here each
+ * one has its own line and its own peak.
+ */
+function projectRow(builder: dashboard.DashboardBuilder): void {
+  builder.withRow(new dashboard.RowBuilder('Per project (discovered)').id(103));
+  const perProject = (field: string) =>
+    `SELECT max("${field}") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND ${DISCOVERED} AND $timeFilter ` +
+    'GROUP BY time($__interval), "target", "project_name" fill(null)';
+  builder.withPanel(
+    lines(
+      'Live users per project',
+      'Highest `live` per interval of each project a target discovered, named by `project_name`.',
+    )
+      .id(11)
+      .span(HALF)
+      .unit('short')
+      .withTarget(influxql('A', perProject('live')).alias('$tag_project_name ($tag_target)')),
+  );
+  builder.withPanel(
+    lines(
+      'Queue per project',
+      `Highest \`queued\` per interval of each discovered project. The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
+    )
+      .id(12)
+      .span(HALF)
+      .unit('short')
+      .thresholds(
+        thresholds([
+          { value: null, color: 'green' },
+          { value: QUEUE_THRESHOLD, color: 'red' },
+        ]),
+      )
+      .thresholdsStyle(
+        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
+      )
+      .withTarget(influxql('A', perProject('queued')).alias('$tag_project_name ($tag_target)')),
+  );
+  builder.withPanel(
+    new table.PanelBuilder()
+      .id(13)
+      .title('Peak per project over the selected range')
+      .description(
+        'Highest `live` of each discovered project, and when it was first reached: which project peaked.',
+      )
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(FULL)
+      .height(9)
+      .withTransformation({
+        id: 'organize',
+        options: {
+          renameByName: { Time: 'first reached (UTC)', project_name: 'project', peak: 'peak live users' },
+          indexByName: { target: 0, project_name: 1 },
+        },
+      })
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('peak live users').desc(true)])
+      .withTarget(
+        // As in the peak table above: a lone selector returns the time of the earliest point at the peak.
+        influxql(
+          'A',
+          `SELECT max("live") AS "peak" FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND ${DISCOVERED} ` +
+            'AND $timeFilter GROUP BY "target", "project_name"',
+        ).table(),
+      ),
+  );
+}
+
 function meteredRow(builder: dashboard.DashboardBuilder): void {
   builder.withRow(new dashboard.RowBuilder('Metered plan').id(101));
   builder.withPanel(
@@ -274,7 +343,10 @@ function healthRow(builder: dashboard.DashboardBuilder): void {
   );
 }
 
-/** The concurrency dashboard: live users, queues, Metered's plan, and the collector's own health. */
+/**
+ * The concurrency dashboard: live users, queues, the same per discovered project, Metered's plan, and the
+ * collector's own health.
+ */
 export function concurrencyDashboard(): dashboard.Dashboard {
   const builder = new dashboard.DashboardBuilder('Live concurrency')
     .uid(DASHBOARD_UID)
@@ -295,8 +367,13 @@ export function concurrencyDashboard(): dashboard.Dashboard {
     .withVariable(tagVariable('target', 'Target', '"provider" =~ /^$provider$/'))
     .withVariable(
       tagVariable('project', 'Project', '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/'),
+    )
+    // Discovered projects by name (ids are opaque): offers only the names of the targets picked.
+    .withVariable(
+      tagVariable('project_name', 'Project name', '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/'),
     );
   concurrencyRow(builder);
+  projectRow(builder);
   meteredRow(builder);
   healthRow(builder);
   return builder.build();

@@ -62,9 +62,20 @@ export function influxql(refId: string, query: string): InfluxQLBuilder {
   return new InfluxQLBuilder(refId, query);
 }
 
-/** The template-variable filter of `concurrency` panels: provider, target and project, each multi-valued. */
+/**
+ * The template-variable filter of `concurrency` panels: provider, target, project and project name, each
+ * multi-valued. With "All" (`.*`) a variable also matches points without its tag: only discovered projects'
+ * points carry `project_name`.
+ */
 export const CONCURRENCY_FILTER =
-  '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/ AND "project" =~ /^$project$/';
+  '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/ AND "project" =~ /^$project$/ ' +
+  'AND "project_name" =~ /^$project_name$/';
+
+/**
+ * Only the points of projects a target discovered: they carry `project_name`, which InfluxQL reads as '' on a
+ * point without the tag.
+ */
+export const DISCOVERED = `"project_name" != ''`;
 
 /**
  * The filter of `collector_run` panels. No project: a failed run may not know its project (a Metered key that

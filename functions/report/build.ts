@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { Target } from '../config/schema.js';
+import { isDiscovering, projectsOf } from '../discovery/target.js';
 import { adapterFor } from '../providers/registry.js';
 import { chartSeries, computeTargetReport, summarise, type TargetInfo } from './compute.js';
 import type { ChartSeries, Report, TargetReport } from './model.js';
@@ -19,13 +20,15 @@ export interface BuildReportOptions {
   now?: number;
 }
 
-/** The target as the report knows it: name, provider, endpoint and interval. */
+/** The target as the report knows it: name, provider, endpoint, interval, and whether it discovers projects. */
 export function targetInfo(target: Target): TargetInfo {
   return {
     name: target.name,
     provider: adapterFor(target.endpoint).provider,
     endpoint: target.endpoint,
     intervalMs: target.interval,
+    discovers: isDiscovering(target),
+    pointsPerTime: projectsOf(target),
   };
 }
 

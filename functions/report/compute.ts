@@ -1,4 +1,16 @@
-import type { Change, ChartPoint, ChartSeries, CounterFigures, Sample, TargetReport } from './model.js';
+import type {
+  Change,
+  ChartPoint,
+  ChartSeries,
+  CounterFigures,
+  LiveFigures,
+  ProjectReport,
+  ProjectTags,
+  QueueFigures,
+  Sample,
+  SampleCounts,
+  TargetReport,
+} from './model.js';
 import type { Period } from './period.js';
 
 const MINUTE_MS = 60_000;
@@ -10,6 +22,17 @@ export interface TargetInfo {
   endpoint: string;
   /** Sample interval in ms. */
   intervalMs: number;
+  /**
+   * Whether the target discovers its projects (`"projects"` in the config): its report then has a `projects`
+   * array even when the period holds none of their points.
+   * @default false
+   */
+  discovers?: boolean;
+  /**
+   * Points per sample time at most: a discovering target's `maxProjects`, else 1. Only the query reads it.
+   * @default 1
+   */
+  pointsPerTime?: number;
 }
 
 /** The few figures of the previous period that the report compares against. */
@@ -40,6 +63,7 @@ export function expectedSamples(period: Period, intervalMs: number): number {
 /**
  * One sample per time, in time order. Points of the same target at the same time (a target polling several
  * projects) add up: the target's concurrency is the sum over its projects. Plan and counters take the highest.
+ * A sum of several projects belongs to none of them, so it carries no `project`.
  */
 export function mergeByTime(samples: readonly Sample[]): Sample[] {
   const ordered = isSorted(samples) ? samples : [...samples].sort((a, b) => a.time - b.time);
@@ -50,6 +74,7 @@ export function mergeByTime(samples: readonly Sample[]): Sample[] {
       merged.push({ ...sample });
       continue;
     }
+    if (last.project !== sample.project) delete last.project;
     last.live += sample.live;
     last.queued = sumOrNull(last.queued, sample.queued);
     last.planMaxConnections = maxOrNull(last.planMaxConnections, sample.planMaxConnections);
@@ -82,21 +107,10 @@ export function computeTargetReport(
   samples: readonly Sample[],
   previous: { period: Period; summary: PeriodSummary },
 ): TargetReport {
-  const merged = mergeByTime(within(period, samples));
-  const expected = expectedSamples(period, target.intervalMs);
-  const present = merged.length;
-
-  const lives = new Float64Array(present);
-  let peakSample: Sample | undefined;
-  let sum = 0;
-  merged.forEach((sample, i) => {
-    lives[i] = sample.live;
-    sum += sample.live;
-    // Strictly greater: on a tie the earliest sample keeps the peak.
-    if (peakSample === undefined || sample.live > peakSample.live) peakSample = sample;
-  });
-  const peak = peakSample?.live ?? null;
-  const mean = present === 0 ? null : sum / present;
+  const inPeriod = within(period, samples);
+  const merged = mergeByTime(inPeriod);
+  const { figures: live, peakSample } = liveFigures(merged);
+  const { peak, mean } = live;
 
   return {
     target: target.name,
@@ -105,18 +119,8 @@ export function computeTargetReport(
     intervalSeconds: target.intervalMs / 1000,
     from: iso(period.from),
     to: iso(period.to),
-    samples: {
-      present,
-      expected,
-      missing: Math.max(0, expected - present),
-      coveragePercent: expected === 0 ? null : (present / expected) * 100,
-    },
-    live: {
-      peak,
-      peakAt: peakSample ? iso(minuteOf(peakSample.time)) : null,
-      p95: percentile(lives, 95),
-      mean,
-    },
+    samples: sampleCounts(period, target.intervalMs, merged.length),
+    live,
     queue: target.provider === 'streampixel' ? queueFigures(merged) : null,
     metered: target.provider === 'metered' ? meteredFigures(merged, peakSample) : null,
     previous: {
@@ -130,10 +134,84 @@ export function computeTargetReport(
       peak: change(peak, previous.summary.peak),
       mean: change(mean, previous.summary.mean),
     },
+    projects: projectReports(target, period, inPeriod),
   };
 }
 
-function queueFigures(samples: readonly Sample[]): NonNullable<TargetReport['queue']> {
+/**
+ * The figures of each discovered project of a target, from the samples of `period` that carry a project's tags
+ * (grouped by project id, so that a renamed project stays one row): `null` when the target does not discover
+ * its projects and no sample says otherwise. A project's samples go through the same merge by time as the
+ * target's, so that both are computed alike (InfluxDB keeps one point per series and time anyway).
+ */
+export function projectReports(
+  target: TargetInfo,
+  period: Period,
+  samples: readonly Sample[],
+): ProjectReport[] | null {
+  const groups = new Map<string, { tags: ProjectTags; latest: number; samples: Sample[] }>();
+  for (const sample of within(period, samples)) {
+    const tags = sample.project;
+    if (tags === undefined) continue;
+    const group = groups.get(tags.id);
+    if (group === undefined) {
+      groups.set(tags.id, { tags, latest: sample.time, samples: [sample] });
+      continue;
+    }
+    group.samples.push(sample);
+    if (sample.time >= group.latest) {
+      group.latest = sample.time;
+      group.tags = tags;
+    }
+  }
+  if (groups.size === 0 && !target.discovers) return null;
+  const reports = [...groups.values()].map(({ tags, samples: own }): ProjectReport => {
+    const merged = mergeByTime(own);
+    return {
+      project: tags.id,
+      name: tags.name,
+      region: tags.region,
+      samples: sampleCounts(period, target.intervalMs, merged.length),
+      live: liveFigures(merged).figures,
+      queue: target.provider === 'streampixel' ? queueFigures(merged) : null,
+    };
+  });
+  return reports.sort((a, b) => compareText(a.name, b.name) || compareText(a.project, b.project));
+}
+
+function sampleCounts(period: Period, intervalMs: number, present: number): SampleCounts {
+  const expected = expectedSamples(period, intervalMs);
+  return {
+    present,
+    expected,
+    missing: Math.max(0, expected - present),
+    coveragePercent: expected === 0 ? null : (present / expected) * 100,
+  };
+}
+
+/** Peak (the earliest on a tie), p95 and mean of samples merged by time; and the sample of the peak. */
+function liveFigures(merged: readonly Sample[]): { figures: LiveFigures; peakSample: Sample | undefined } {
+  const lives = new Float64Array(merged.length);
+  let peakSample: Sample | undefined;
+  let sum = 0;
+  merged.forEach((sample, i) => {
+    lives[i] = sample.live;
+    sum += sample.live;
+    // Strictly greater: on a tie the earliest sample keeps the peak.
+    if (peakSample === undefined || sample.live > peakSample.live) peakSample = sample;
+  });
+  return {
+    figures: {
+      peak: peakSample?.live ?? null,
+      peakAt: peakSample ? iso(minuteOf(peakSample.time)) : null,
+      p95: percentile(lives, 95),
+      mean: merged.length === 0 ? null : sum / merged.length,
+    },
+    peakSample,
+  };
+}
+
+function queueFigures(samples: readonly Sample[]): QueueFigures {
   let peakSample: Sample | undefined;
   const minutes = new Set<number>();
   for (const sample of samples) {
@@ -240,6 +318,11 @@ function sumOrNull(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return a + b;
+}
+
+/** Code-unit order: the same in every locale, so a report is the same wherever it is made. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function iso(ms: number): string {

@@ -13,6 +13,74 @@ export interface Sample {
   overageMessages: number | null;
   /** Metered's own `peakConcurrent` of its billing period. */
   periodPeak: number | null;
+  /**
+   * The tags of a point of a project found by discovery (`project`, `project_name`, `region`); absent on the
+   * points of a target configured with one project.
+   */
+  project?: ProjectTags;
+}
+
+/** Which discovered project a sample belongs to. One object per project and query, shared by its samples. */
+export interface ProjectTags {
+  /** The project's id (the `project` tag): what the per-project figures group by. */
+  id: string;
+  /** Its name (`project_name`). */
+  name: string;
+  /** Its region (`region`), when the project listing gave one. */
+  region: string | null;
+}
+
+/** Sample counts of a period against what the schedule owes. */
+export interface SampleCounts {
+  /** Sample times found in InfluxDB. */
+  present: number;
+  /** Sample times the schedule owes in the period: `(to − from) / interval`. */
+  expected: number;
+  /** `expected − present`, never below 0. */
+  missing: number;
+  /** `present / expected` in percent, `null` when nothing was expected. */
+  coveragePercent: number | null;
+}
+
+/** Peak, its time, p95 and mean of `live`. */
+export interface LiveFigures {
+  /** Highest `live`; `null` when the period has no sample. */
+  peak: number | null;
+  /** Start of the first minute in which `live` reached `peak` (the tie rule of shared/CLI.md). */
+  peakAt: string | null;
+  /** 95th percentile, nearest rank as InfluxQL's `percentile()` picks it. */
+  p95: number | null;
+  /** Mean over the samples present (a gap counts as no data, not as zero). */
+  mean: number | null;
+}
+
+/** Streampixel's queue over a period. */
+export interface QueueFigures {
+  peak: number | null;
+  /** Start of the first minute in which the queue reached `peak`. */
+  peakAt: string | null;
+  /** Distinct minutes with at least one sample whose queue was above 0. */
+  minutesNonEmpty: number;
+}
+
+/**
+ * One project a target discovered, over the same period: the figures of its own points, as if it were a target.
+ * The target's own figures stay the account total (the sum over its projects at each sample time).
+ */
+export interface ProjectReport {
+  /** The project's id. */
+  project: string;
+  /** Its name, as its latest point in the period has it (a renamed project keeps one row, under its new name). */
+  name: string;
+  region: string | null;
+  /**
+   * Expected counts the whole period, like the target's: a project created or deleted during the period, or
+   * skipped while inactive, shows the time it was not polled as missing samples.
+   */
+  samples: SampleCounts;
+  live: LiveFigures;
+  /** `null` for providers that have no queue. */
+  queue: QueueFigures | null;
 }
 
 /** A change against the previous period; `percent` is `null` when the previous value was 0. */
@@ -38,34 +106,12 @@ export interface TargetReport {
   from: string;
   /** End of the period (exclusive). */
   to: string;
-  samples: {
-    /** Sample times found in InfluxDB. */
-    present: number;
-    /** Sample times the schedule owes in the period: `(to − from) / interval`. */
-    expected: number;
-    /** `expected − present`, never below 0. */
-    missing: number;
-    /** `present / expected` in percent, `null` when nothing was expected. */
-    coveragePercent: number | null;
-  };
-  live: {
-    /** Highest `live`; `null` when the period has no sample. */
-    peak: number | null;
-    /** Start of the first minute in which `live` reached `peak` (the tie rule of shared/CLI.md). */
-    peakAt: string | null;
-    /** 95th percentile, nearest rank as InfluxQL's `percentile()` picks it. */
-    p95: number | null;
-    /** Mean over the samples present (a gap counts as no data, not as zero). */
-    mean: number | null;
-  };
-  /** Streampixel's queue; `null` for providers that have none. */
-  queue: {
-    peak: number | null;
-    /** Start of the first minute in which the queue reached `peak`. */
-    peakAt: string | null;
-    /** Distinct minutes with at least one sample whose queue was above 0. */
-    minutesNonEmpty: number;
-  } | null;
+  /** Sample times present (a time of several projects counts once) against expected. */
+  samples: SampleCounts;
+  /** Of the account total when the target discovers its projects: `live` summed over them at each time. */
+  live: LiveFigures;
+  /** Streampixel's queue (summed over projects, like `live`); `null` for providers that have none. */
+  queue: QueueFigures | null;
   /** Metered's plan and overage counters; `null` for other providers. */
   metered: {
     /** The plan's connection cap when the peak was reached. */
@@ -90,6 +136,11 @@ export interface TargetReport {
     peak: Change | null;
     mean: Change | null;
   };
+  /**
+   * Per discovered project, sorted by name (then id); `null` for a target of one configured project. A target
+   * that discovers its projects has an array, empty when the period has none of their points.
+   */
+  projects: ProjectReport[] | null;
 }
 
 /** One point of a chart: the highest values in a bucket of time, `null` where no sample fell in it. */

@@ -1,7 +1,7 @@
 import type { InfluxConfig } from '../config/schema.js';
 import type { RunSecrets } from '../run/credentials.js';
 import { type InfluxCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
-import type { Sample } from './model.js';
+import type { ProjectTags, Sample } from './model.js';
 import type { Period } from './period.js';
 
 /** Where the samples of a target come from; {@link InfluxReader} in production. */
@@ -18,6 +18,12 @@ export interface SampleTarget {
   provider: string;
   /** Sample interval in ms: sizes the time windows the query is split into. */
   intervalMs: number;
+  /**
+   * Points written per sample time at most: a discovering target's `maxProjects` (one point per project).
+   * Narrows the time windows so that a request still asks for at most `windowSamples` points.
+   * @default 1
+   */
+  pointsPerTime?: number;
 }
 
 /** InfluxDB could not answer a query: unreachable, refused, or an InfluxQL error. Never carries a credential. */
@@ -40,8 +46,9 @@ export interface InfluxReaderOptions {
    */
   timeoutMs?: number;
   /**
-   * Samples one request asks for at most: a period is split into time windows of `interval × windowSamples`, so
-   * that no response grows without bound even on a server that ignores `chunked=true`.
+   * Samples one request asks for at most: a period is split into time windows of `interval × windowSamples`
+   * (divided by a discovering target's `pointsPerTime`), so that no response grows without bound even on a
+   * server that ignores `chunked=true`.
    * @default 50000
    */
   windowSamples?: number;
@@ -52,8 +59,11 @@ const DEFAULT_WINDOW_SAMPLES = 50_000;
 /** Rows per chunk of a chunked response. */
 const CHUNK_SIZE = 10_000;
 
+/** The keys of a sample that hold a field's integer. */
+type FieldKey = { [K in keyof Sample]-?: Sample[K] extends number | null ? K : never }[keyof Sample];
+
 /** The `concurrency` fields a report reads, per provider, and the sample key each one fills. */
-const FIELDS: Record<string, ReadonlyArray<readonly [field: string, key: keyof Sample]>> = {
+const FIELDS: Record<string, ReadonlyArray<readonly [field: string, key: FieldKey]>> = {
   streampixel: [
     ['live', 'live'],
     ['queued', 'queued'],
@@ -67,6 +77,14 @@ const FIELDS: Record<string, ReadonlyArray<readonly [field: string, key: keyof S
     ['period_peak', 'periodPeak'],
   ],
 };
+
+/**
+ * Providers whose targets may discover their projects: their samples also read the tags that say which project
+ * a point is of (`project`, `project_name`, `region`), for the per-project figures. `::tag`, so that a field of
+ * the same name could never be read instead.
+ */
+const PROJECT_TAG_PROVIDERS: ReadonlySet<string> = new Set(['streampixel']);
+const PROJECT_TAGS = ['project', 'project_name', 'region'] as const;
 
 /**
  * Reads raw samples with InfluxQL over `GET /query`, which InfluxDB 1.x serves natively and 2.x (through its DBRP
@@ -102,9 +120,16 @@ export class InfluxReader implements SampleSource {
 
   async samples(target: SampleTarget, period: Period): Promise<Sample[]> {
     const fields = FIELDS[target.provider] ?? FIELDS.imkit ?? [];
-    const select = fields.map(([field]) => quoteIdent(field)).join(', ');
-    const windowMs = target.intervalMs * this.windowSamples;
+    const tagged = PROJECT_TAG_PROVIDERS.has(target.provider);
+    const select = [
+      ...fields.map(([field]) => quoteIdent(field)),
+      ...(tagged ? PROJECT_TAGS.map((tag) => `${quoteIdent(tag)}::tag`) : []),
+    ].join(', ');
+    const perTime = Math.max(1, target.pointsPerTime ?? 1);
+    const windowMs = target.intervalMs * Math.max(1, Math.floor(this.windowSamples / perTime));
     const samples: Sample[] = [];
+    // One tags object per project, shared by its samples: a month of 45 projects is millions of samples.
+    const projects = new Map<string, ProjectTags>();
     for (let from = period.from; from < period.to; from += windowMs) {
       const to = Math.min(period.to, from + windowMs);
       const q =
@@ -112,7 +137,12 @@ export class InfluxReader implements SampleSource {
         `AND time >= ${from}ms AND time < ${to}ms`;
       for (const row of await this.rows(q)) {
         const sample = toSample(row, fields);
-        if (sample) samples.push(sample);
+        if (!sample) continue;
+        if (tagged) {
+          const project = projectOf(row, projects);
+          if (project) sample.project = project;
+        }
+        samples.push(sample);
       }
     }
     return samples;
@@ -207,9 +237,27 @@ function parseChunks(text: string, description: string): Record<string, unknown>
   return rows;
 }
 
+/**
+ * The project a row is of, when it carries `project_name` (only discovered projects' points do), interned in
+ * `known`. A point without a `project` id (not written by this collector) is grouped by its name.
+ */
+function projectOf(row: Record<string, unknown>, known: Map<string, ProjectTags>): ProjectTags | undefined {
+  const name = row.project_name;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const id = typeof row.project === 'string' && row.project !== '' ? row.project : name;
+  const region = typeof row.region === 'string' && row.region !== '' ? row.region : null;
+  const key = JSON.stringify([id, name, region]);
+  let tags = known.get(key);
+  if (tags === undefined) {
+    tags = { id, name, region };
+    known.set(key, tags);
+  }
+  return tags;
+}
+
 function toSample(
   row: Record<string, unknown>,
-  fields: ReadonlyArray<readonly [string, keyof Sample]>,
+  fields: ReadonlyArray<readonly [string, FieldKey]>,
 ): Sample | undefined {
   const time = row.time;
   const live = row.live;

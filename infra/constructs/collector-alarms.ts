@@ -10,6 +10,8 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './collector-function.js';
 
 export interface CollectorAlarmsProps {
   fn: IFunction;
+  /** The monthly report function. */
+  reportFn: IFunction;
   deadLetterQueue: IQueue;
   /** Notified when an alarm goes off and when it recovers. */
   topic: ITopic;
@@ -19,7 +21,10 @@ export interface CollectorAlarmsProps {
   failurePeriods?: number;
 }
 
-/** The collector's three alarms: the function fails, targets keep failing, invocations were dropped. */
+/**
+ * The collector's four alarms: the function fails, targets keep failing, invocations were dropped, the monthly
+ * report fails.
+ */
 export class CollectorAlarms extends Construct {
   /** A run threw (points could not be written to InfluxDB) or timed out. */
   readonly errors: Alarm;
@@ -27,6 +32,8 @@ export class CollectorAlarms extends Construct {
   readonly targetsFailing: Alarm;
   /** An invocation failed or expired and its event is waiting in the dead-letter queue. */
   readonly deadLetters: Alarm;
+  /** An attempt at the monthly report failed. */
+  readonly reportErrors: Alarm;
 
   constructor(scope: Construct, id: string, props: CollectorAlarmsProps) {
     super(scope, id);
@@ -80,7 +87,22 @@ export class CollectorAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    for (const alarm of [this.errors, this.targetsFailing, this.deadLetters]) {
+    // Each failed attempt counts, also one that a retry then makes good: a report that needed a retry is worth
+    // a look (InfluxDB slow or briefly away on the 1st). A month left without a report also raises DeadLetters,
+    // which stays in alarm until the queue is read, where this one returns to OK with the next quiet period.
+    this.reportErrors = new Alarm(this, 'ReportErrors', {
+      alarmDescription:
+        'The monthly report failed (InfluxDB unreadable, S3 refused the files, or a timeout). It is retried ' +
+        'twice; if DeadLetters follows, the month has no report: see the report function’s logs, then invoke ' +
+        'it again with {"time": "<any time in the following month>"}.',
+      metric: props.reportFn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of [this.errors, this.targetsFailing, this.deadLetters, this.reportErrors]) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }

@@ -21,6 +21,16 @@ const REQUIRE_SHIM =
 export interface CollectorFunctionProps {
   /** The handler's source file (TypeScript), under `projectRoot`. */
   entry: string;
+  /**
+   * The function's description in the console.
+   * @default the collector's
+   */
+  description?: string;
+  /**
+   * The role's description: what the function may do.
+   * @default the collector's
+   */
+  roleDescription?: string;
   /** The folder holding `package.json`, `package-lock.json` and `node_modules`. */
   projectRoot: string;
   /** The validated config file, copied into the bundle as {@link BUNDLED_CONFIG_NAME}. */
@@ -29,8 +39,8 @@ export interface CollectorFunctionProps {
   timeout: Duration;
   logRetention: RetentionDays;
   /**
-   * Memory of the function in MB. A run mostly waits (for the next sample time, for HTTP answers), so its cost
-   * is memory × duration; 256 MB leaves room for shards of 200 targets and keeps cold starts short on ARM.
+   * Memory of the function in MB. A collector run mostly waits (for the next sample time, for HTTP answers), so
+   * its cost is memory × duration; 256 MB leaves room for shards of 200 targets and keeps cold starts short on ARM.
    * @default 256
    */
   memorySize?: number;
@@ -38,13 +48,26 @@ export interface CollectorFunctionProps {
   environment?: Record<string, string>;
   /** Where failed and expired asynchronous invocations go. */
   onFailure: IDestination;
+  /**
+   * Lambda's own retries of a failed asynchronous invocation (0 to 2). The collector's are 0: a second run would
+   * poll ticks that are over. An idempotent handler (the monthly report) may take 2.
+   * @default 0
+   */
+  retryAttempts?: number;
+  /**
+   * How long an asynchronous event may wait (throttling, retries) before it goes to `onFailure`.
+   * @default 1 minute: the collector's samples are stale after that
+   */
+  maxEventAge?: Duration;
   /** Puts the function in these subnets, for an InfluxDB that is only reachable there. */
   network?: { vpc: IVpc; subnets: ISubnet[]; securityGroups?: ISecurityGroup[] };
 }
 
 /**
- * The collector's Lambda function: Node.js 24 on ARM64, bundled locally by the project's own esbuild (never
- * Docker) into a minified ESM file with source maps, its own log group and role, and the config inside.
+ * A Lambda function of the collector (the scheduled collector, the monthly report): Node.js 24 on ARM64, bundled
+ * locally by the project's own esbuild (never Docker) into a minified ESM file with source maps, its own log
+ * group and role, and the config inside. Both handlers are built alike, so what the bundle test proves of one
+ * holds for the other.
  */
 export class CollectorFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
@@ -56,7 +79,9 @@ export class CollectorFunction extends NodejsFunction {
     // Our own role instead of AWSLambdaBasicExecutionRole, whose `logs:*` actions apply to every log group.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Runs the concurrency collector: writes its own log group, reads the configured secrets',
+      description:
+        props.roleDescription ??
+        'Runs the concurrency collector: writes its own log group, reads the configured secrets',
     });
     logGroup.grantWrite(role);
     if (props.network) {
@@ -74,6 +99,7 @@ export class CollectorFunction extends NodejsFunction {
 
     super(scope, id, {
       description:
+        props.description ??
         'Polls the configured concurrency endpoints on schedule and writes the figures to InfluxDB',
       entry: props.entry,
       handler: 'handler',
@@ -95,11 +121,11 @@ export class CollectorFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      // A failed run is not retried: a second run would poll ticks that are over (the handler records samples
-      // more than 90 s late as missed), and the next scheduled run comes within minutes anyway. An event that
-      // waited a minute (throttling) is dropped for the same reason. Both land in `onFailure`.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(1),
+      // By default a failed run is not retried: a second run would poll ticks that are over (the handler records
+      // samples more than 90 s late as missed), and the next scheduled run comes within minutes anyway. An event
+      // that waited a minute (throttling) is dropped for the same reason. Both land in `onFailure`.
+      retryAttempts: props.retryAttempts ?? 0,
+      maxEventAge: props.maxEventAge ?? Duration.minutes(1),
       onFailure: props.onFailure,
       ...(props.network
         ? {

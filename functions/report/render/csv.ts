@@ -1,50 +1,78 @@
-import type { Report, TargetReport } from '../model.js';
+import type { ProjectReport, Report, TargetReport } from '../model.js';
 
-/** The CSV columns, in order, and how each is read from a target's figures. Units are in the names. */
-const COLUMNS: ReadonlyArray<readonly [string, (t: TargetReport) => string | number | null | undefined]> = [
-  ['target', (t) => t.target],
-  ['provider', (t) => t.provider],
-  ['endpoint', (t) => t.endpoint],
-  ['interval_s', (t) => t.intervalSeconds],
-  ['from', (t) => t.from],
-  ['to', (t) => t.to],
-  ['samples_present', (t) => t.samples.present],
-  ['samples_expected', (t) => t.samples.expected],
-  ['samples_missing', (t) => t.samples.missing],
-  ['coverage_pct', (t) => t.samples.coveragePercent],
-  ['peak_live', (t) => t.live.peak],
-  ['peak_live_at', (t) => t.live.peakAt],
-  ['p95_live', (t) => t.live.p95],
-  ['mean_live', (t) => t.live.mean],
-  ['peak_queued', (t) => t.queue?.peak],
-  ['peak_queued_at', (t) => t.queue?.peakAt],
-  ['queue_minutes', (t) => t.queue?.minutesNonEmpty],
-  ['plan_max_connections', (t) => t.metered?.planMaxConnections],
-  ['peak_pct_of_plan', (t) => t.metered?.peakPercentOfPlan],
-  ['metered_period_peak', (t) => t.metered?.periodPeak],
-  ['overage_connections_last', (t) => t.metered?.overageConnections.last],
-  ['overage_connections_max', (t) => t.metered?.overageConnections.max],
-  ['overage_messages_last', (t) => t.metered?.overageMessages.last],
-  ['overage_messages_max', (t) => t.metered?.overageMessages.max],
-  ['previous_from', (t) => t.previous.from],
-  ['previous_to', (t) => t.previous.to],
-  ['previous_samples_present', (t) => t.previous.samplesPresent],
-  ['previous_peak_live', (t) => t.previous.peak],
-  ['previous_mean_live', (t) => t.previous.mean],
-  ['peak_change', (t) => t.change.peak?.absolute],
-  ['peak_change_pct', (t) => t.change.peak?.percent],
-  ['mean_change', (t) => t.change.mean?.absolute],
-  ['mean_change_pct', (t) => t.change.mean?.percent],
+/** A CSV row: a target's (the account total when it discovers projects), or one of its projects'. */
+interface Row {
+  t: TargetReport;
+  /** Set on a project's row. */
+  p?: ProjectReport;
+}
+
+type Cell = string | number | null | undefined;
+
+/** The figures a row shows of itself: the project's own when it is a project's row. */
+const own = (row: Row) => row.p ?? row.t;
+/** Figures only a target's row has (Metered's counters, the previous period): empty on a project's row. */
+const targetOnly =
+  (read: (t: TargetReport) => Cell) =>
+  (row: Row): Cell =>
+    row.p ? undefined : read(row.t);
+
+/**
+ * The CSV columns, in order, and how each is read from a row. Units are in the names. `scope` says what a row
+ * is: `target`, or `project` for a discovered project's own figures (a sum over rows must take one scope only:
+ * a target's row already adds its projects up).
+ */
+const COLUMNS: ReadonlyArray<readonly [string, (row: Row) => Cell]> = [
+  ['target', (row) => row.t.target],
+  ['provider', (row) => row.t.provider],
+  ['endpoint', (row) => row.t.endpoint],
+  ['interval_s', (row) => row.t.intervalSeconds],
+  ['from', (row) => row.t.from],
+  ['to', (row) => row.t.to],
+  ['samples_present', (row) => own(row).samples.present],
+  ['samples_expected', (row) => own(row).samples.expected],
+  ['samples_missing', (row) => own(row).samples.missing],
+  ['coverage_pct', (row) => own(row).samples.coveragePercent],
+  ['peak_live', (row) => own(row).live.peak],
+  ['peak_live_at', (row) => own(row).live.peakAt],
+  ['p95_live', (row) => own(row).live.p95],
+  ['mean_live', (row) => own(row).live.mean],
+  ['peak_queued', (row) => own(row).queue?.peak],
+  ['peak_queued_at', (row) => own(row).queue?.peakAt],
+  ['queue_minutes', (row) => own(row).queue?.minutesNonEmpty],
+  ['plan_max_connections', targetOnly((t) => t.metered?.planMaxConnections)],
+  ['peak_pct_of_plan', targetOnly((t) => t.metered?.peakPercentOfPlan)],
+  ['metered_period_peak', targetOnly((t) => t.metered?.periodPeak)],
+  ['overage_connections_last', targetOnly((t) => t.metered?.overageConnections.last)],
+  ['overage_connections_max', targetOnly((t) => t.metered?.overageConnections.max)],
+  ['overage_messages_last', targetOnly((t) => t.metered?.overageMessages.last)],
+  ['overage_messages_max', targetOnly((t) => t.metered?.overageMessages.max)],
+  ['previous_from', targetOnly((t) => t.previous.from)],
+  ['previous_to', targetOnly((t) => t.previous.to)],
+  ['previous_samples_present', targetOnly((t) => t.previous.samplesPresent)],
+  ['previous_peak_live', targetOnly((t) => t.previous.peak)],
+  ['previous_mean_live', targetOnly((t) => t.previous.mean)],
+  ['peak_change', targetOnly((t) => t.change.peak?.absolute)],
+  ['peak_change_pct', targetOnly((t) => t.change.peak?.percent)],
+  ['mean_change', targetOnly((t) => t.change.mean?.absolute)],
+  ['mean_change_pct', targetOnly((t) => t.change.mean?.percent)],
+  // Last, so that a sheet reading the per-target columns by position keeps working.
+  ['scope', (row) => (row.p ? 'project' : 'target')],
+  ['project', (row) => row.p?.project],
+  ['project_name', (row) => row.p?.name],
+  ['region', (row) => row.p?.region],
 ];
 
 /**
- * `--format csv`: one row per target, RFC 4180, full-precision numbers (a spreadsheet rounds them as it likes),
- * an empty cell where a figure does not apply or has no value.
+ * `--format csv`: one row per target, each followed by a row per project it discovered; RFC 4180, full-precision
+ * numbers (a spreadsheet rounds them as it likes), an empty cell where a figure does not apply or has no value.
  */
 export function renderCsv(report: Report): string {
   const lines = [COLUMNS.map(([name]) => name).join(',')];
-  for (const target of report.targets) {
-    lines.push(COLUMNS.map(([, read]) => cell(read(target))).join(','));
+  const line = (row: Row) => COLUMNS.map(([, read]) => cell(read(row))).join(',');
+  for (const t of report.targets) {
+    lines.push(line({ t }));
+    for (const p of t.projects ?? []) lines.push(line({ t, p }));
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -52,7 +80,7 @@ export function renderCsv(report: Report): string {
 /** The CSV column names, in order. */
 export const CSV_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
 
-function cell(value: string | number | null | undefined): string {
+function cell(value: Cell): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

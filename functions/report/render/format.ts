@@ -1,4 +1,4 @@
-import type { Change, CounterFigures, Report, TargetReport } from '../model.js';
+import type { Change, CounterFigures, ProjectReport, Report, TargetReport } from '../model.js';
 
 /** What a figure shows when it has no value (no sample, or not reported by this provider). */
 export const NONE = '–';
@@ -114,6 +114,62 @@ export function coverageTable(targets: readonly TargetReport[]): TableData {
       percent(t.samples.coveragePercent),
     ]),
   };
+}
+
+/**
+ * The discovered projects of the targets that have any: per project the usage and coverage figures of its own
+ * points, under its target's name (whose own rows, in the other tables, are the account total). `undefined`
+ * when no target has a project. `target: false` leaves the target column out (the HTML puts each target's
+ * projects under its own chart).
+ */
+export function projectTable(
+  targets: readonly TargetReport[],
+  options: { target?: boolean } = {},
+): TableData | undefined {
+  const withTarget = options.target ?? true;
+  const rows: string[][] = [];
+  for (const t of targets) {
+    for (const p of t.projects ?? []) {
+      const row = [
+        projectLabel(p, t.projects ?? []),
+        p.region ?? NONE,
+        num(p.live.peak),
+        utcMinute(p.live.peakAt),
+        num(p.live.p95),
+        num(p.live.mean, 1),
+        num(p.queue?.peak),
+        p.queue ? String(p.queue.minutesNonEmpty) : NONE,
+        String(p.samples.present),
+        String(p.samples.expected),
+        percent(p.samples.coveragePercent),
+      ];
+      rows.push(withTarget ? [t.target, ...row] : row);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const header = [
+    'project',
+    'region',
+    'peak',
+    'peak at (UTC)',
+    'p95',
+    'mean',
+    'queue peak',
+    'queue minutes',
+    'samples present',
+    'expected',
+    'coverage',
+  ];
+  const numeric = [false, false, true, false, true, true, true, true, true, true, true];
+  return withTarget
+    ? { header: ['target', ...header], numeric: [false, ...numeric], rows }
+    : { header, numeric, rows };
+}
+
+/** A project's name, with its id when another project of the target has the same name. */
+function projectLabel(project: ProjectReport, siblings: readonly ProjectReport[]): string {
+  const shared = siblings.some((other) => other !== project && other.name === project.name);
+  return shared ? `${project.name} (${project.project})` : project.name;
 }
 
 /** Metered targets: the peak against the plan's cap, and the overage counters; `undefined` when there is none. */

@@ -1,4 +1,4 @@
-import type { Report, TargetReport } from '../model.js';
+import type { ProjectReport, Report, TargetReport } from '../model.js';
 import { CHART_COLORS, renderChartSvg } from './chart.js';
 import {
   changeText,
@@ -10,6 +10,7 @@ import {
   meteredTable,
   num,
   percent,
+  projectTable,
   type TableData,
   usageTable,
   utcMinute,
@@ -47,6 +48,10 @@ export async function renderHtml(report: Report): Promise<string> {
   const metered = meteredTable(report.targets);
   if (metered) sections.push(tableSection('Metered plan and overage', metered));
   for (const target of report.targets) sections.push(await targetSection(report, target));
+  const discovering = report.targets.some((target) => target.projects !== null);
+  const projectsNote = discovering
+    ? "\nA target that discovers its projects: its figures and chart are the account total (at each sample time, the sum over its projects); each project's own figures are in the table under the chart, with samples expected over the whole period (a project added or removed during it shows the rest as missing)."
+    : '';
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -70,7 +75,7 @@ ${sections.join('\n')}
 <footer>
 <p>All times UTC. Peak time: the first minute the peak was reached. p95: nearest rank, as InfluxQL's <code>percentile()</code>.
 Mean: over the samples present; a gap in collection counts as missing samples, never as zero users.
-Queue minutes: minutes with at least one sample whose queue was above 0. Generated ${escapeHtml(utcMinute(report.generatedAt))} UTC.</p>
+Queue minutes: minutes with at least one sample whose queue was above 0.${escapeHtml(projectsNote)} Generated ${escapeHtml(utcMinute(report.generatedAt))} UTC.</p>
 </footer>
 </body>
 </html>
@@ -85,6 +90,13 @@ function heading(label: string): string {
 }
 
 function tableSection(title: string, table: TableData, rowClass: (row: number) => string = () => ''): string {
+  return `<section>
+<h2>${escapeHtml(title)}</h2>
+${tableHtml(table, rowClass)}
+</section>`;
+}
+
+function tableHtml(table: TableData, rowClass: (row: number) => string = () => ''): string {
   const head = table.header
     .map((cell, column) => `<th${table.numeric[column] ? ' class="num"' : ''}>${escapeHtml(cell)}</th>`)
     .join('');
@@ -97,15 +109,37 @@ function tableSection(title: string, table: TableData, rowClass: (row: number) =
       return `<tr${cls ? ` class="${cls}"` : ''}>${cells}</tr>`;
     })
     .join('\n');
-  return `<section>
-<h2>${escapeHtml(title)}</h2>
-<table>
+  return `<table>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>
-</section>`;
+</table>`;
+}
+
+/**
+ * The projects a target discovered, as a table under its chart (one chart per target, not per project: the
+ * target's chart is the account total, and a page of 45 charts would hide it). The projects with the highest
+ * peak are in bold, those with missing samples shaded like a gap.
+ */
+function projectsBlock(target: TargetReport): string {
+  if (target.projects === null) return '';
+  const projects = target.projects;
+  const table = projectTable([target], { target: false });
+  if (!table) {
+    return `<h3>Projects</h3>\n<p class="muted">No point of a discovered project in the period.</p>`;
+  }
+  const top = Math.max(...projects.map((project) => project.live.peak ?? Number.NEGATIVE_INFINITY));
+  const rowClass = (row: number) => {
+    const project = projects[row] as ProjectReport;
+    const classes = [project.live.peak === top ? 'top' : '', project.samples.missing > 0 ? 'gap' : ''];
+    return classes.filter(Boolean).join(' ');
+  };
+  const count = `${projects.length} project${projects.length === 1 ? '' : 's'}`;
+  return `<h3>Projects <span class="muted">${escapeHtml(count)}, each its own points; the figures above are their total</span></h3>
+<div class="projects">
+${tableHtml(table, rowClass)}
+</div>`;
 }
 
 async function targetSection(report: Report, target: TargetReport): Promise<string> {
@@ -154,6 +188,7 @@ ${figures
   .join('\n')}
 </dl>
 ${chart}
+${projectsBlock(target)}
 </section>`;
 }
 
@@ -194,6 +229,9 @@ th, td { padding: 6px 8px; border-bottom: 1px solid #e5e7eb; text-align: left; w
 th { font-size: 12px; color: #4b5563; font-weight: 600; }
 .num { text-align: right; }
 tr.gap td { background: #fef3c7; }
+tr.top td { font-weight: 600; }
+h3 { font-size: 14px; margin: 16px 0 8px; }
+.projects { overflow-x: auto; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 0 0 12px; }
 .figures div { border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px 10px; }
 .figures div.gap { background: #fef3c7; border-color: #f59e0b; }

@@ -1,5 +1,5 @@
 import type { Report } from '../model.js';
-import { coverageTable, headings, meteredTable, type TableData, usageTable } from './format.js';
+import { coverageTable, headings, meteredTable, projectTable, type TableData, usageTable } from './format.js';
 
 /** `--format md`: the terminal report's tables as GitHub-flavoured Markdown, for a wiki page or a ticket. */
 export function renderMarkdown(report: Report): string {
@@ -9,6 +9,14 @@ export function renderMarkdown(report: Report): string {
   parts.push('## Samples present vs expected', markdownTable(coverageTable(report.targets)));
   const metered = meteredTable(report.targets);
   if (metered) parts.push('## Metered plan and overage', markdownTable(metered));
+  const projects = projectTable(report.targets);
+  if (projects) {
+    parts.push(
+      '## Per project (discovered)',
+      "Each discovered project's own figures; its target's rows above are the account total.",
+      markdownTable(projects),
+    );
+  }
   return `${parts.join('\n\n')}\n`;
 }
 

@@ -1,7 +1,10 @@
 import type { Report } from '../model.js';
-import { coverageTable, headings, meteredTable, type TableData, usageTable } from './format.js';
+import { coverageTable, headings, meteredTable, projectTable, type TableData, usageTable } from './format.js';
 
-/** The default `--format table`: aligned columns for a terminal, one block per kind of figure. */
+/**
+ * The default `--format table`: aligned columns for a terminal, one block per kind of figure; the discovered
+ * projects, when a target has any, in a block of their own after the targets' (which stay the account totals).
+ */
 export function renderTable(report: Report): string {
   const { title, comparison } = headings(report);
   const blocks = [`${title}\n${comparison}`];
@@ -9,6 +12,8 @@ export function renderTable(report: Report): string {
   blocks.push(aligned(usageTable(report.targets)), aligned(coverageTable(report.targets)));
   const metered = meteredTable(report.targets);
   if (metered) blocks.push(aligned(metered));
+  const projects = projectTable(report.targets);
+  if (projects) blocks.push(`Per project (discovered)\n${aligned(projects)}`);
   return `${blocks.join('\n\n')}\n`;
 }
 

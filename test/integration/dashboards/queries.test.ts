@@ -74,11 +74,38 @@ const CHAT_AUTH = { from: at('20:45:00'), to: at('20:47:00') };
 /** sp-b reaches its peak twice: the peak table must show the first time. */
 const SP_B_PEAK = 60;
 const SP_B_PEAK_TIMES = [at('20:10:20'), at('20:40:00')];
-/** The last samples before 21:00, for the alert: sp-a stays above the threshold, sp-b dips, sp-c has too few. */
+/**
+ * A target that discovers its account's projects: one point per project per sample time, each with the
+ * project's id, name and (when the listing gives one) region. `us.001` (a dot for the regex format to escape)
+ * was created at 20:30.
+ */
+const DISCOVERING = {
+  name: 'sp-all',
+  provider: 'streampixel',
+  endpoint: 'streampixel.liveStats',
+  stepMs: 30 * S,
+  projects: [
+    { id: 'p-x1', name: 'eu-001', region: 'eu-west-1', from: FROM },
+    { id: 'p-x2', name: 'eu-002', region: 'eu-west-1', from: FROM },
+    { id: 'p-x3', name: 'us.001', from: Date.parse('2026-10-14T20:30:00Z') },
+  ],
+} as const;
+/** eu-002 reaches its peak twice: the per-project peak table must show the first time. */
+const EU_002_PEAK = 95;
+const EU_002_PEAK_TIMES = [Date.parse('2026-10-14T20:12:30Z'), Date.parse('2026-10-14T20:48:00Z')];
+
+/**
+ * The last samples before 21:00, for the alert, per target (and per project of sp-all): sp-a stays above the
+ * threshold, sp-b dips, sp-c has too few; of sp-all's projects only eu-001 stays above it. Interleaved, sp-all's
+ * last four points would be of three projects: the alert must judge each project on its own.
+ */
 const LAST_QUEUES: Record<string, number[]> = {
   'sp-a': [6, 7, 8, 9],
   'sp-b': [9, 9, 3, 9],
   'sp-c': [20, 20],
+  'sp-all/eu-001': [8, 9, 7, 6],
+  'sp-all/eu-002': [9, 9, 9, 4],
+  'sp-all/us.001': [0, 30, 30, 30],
 };
 
 function within(time: number, range: { from: number; to: number }): boolean {
@@ -163,6 +190,39 @@ function seedPoints(): Point[] {
       });
     });
   }
+  for (const project of DISCOVERING.projects) {
+    const tags: Record<string, string> = {
+      provider: DISCOVERING.provider,
+      endpoint: DISCOVERING.endpoint,
+      target: DISCOVERING.name,
+      project: project.id,
+      project_name: project.name,
+      ...('region' in project ? { region: project.region } : {}),
+    };
+    const times: number[] = [];
+    for (let t = project.from; t < TO; t += DISCOVERING.stepMs) times.push(t);
+    const last = LAST_QUEUES[`${DISCOVERING.name}/${project.name}`] as number[];
+    const base = { 'p-x1': 40, 'p-x2': 50, 'p-x3': 10 }[project.id];
+    times.forEach((time, k) => {
+      const fromEnd = times.length - k;
+      let live = base + ((k * 13) % 29);
+      if (project.name === 'eu-002' && EU_002_PEAK_TIMES.includes(time)) live = EU_002_PEAK;
+      const queued = fromEnd <= last.length ? (last[last.length - fromEnd] as number) : k % 7 === 0 ? 1 : 0;
+      points.push({ measurement: 'concurrency', tags, fields: { live, queued }, time });
+      points.push({
+        measurement: 'collector_run',
+        tags: {
+          target: DISCOVERING.name,
+          provider: DISCOVERING.provider,
+          endpoint: DISCOVERING.endpoint,
+          project: project.id,
+          outcome: 'ok',
+        },
+        fields: { up: 1, duration_ms: 200 + (k % 30), http_status: 200, attempts: 1 },
+        time,
+      });
+    });
+  }
   // Just after the range: `$timeFilter` must leave them out.
   const late = at('21:00:30');
   points.push({
@@ -219,19 +279,35 @@ const CONTEXTS: Record<string, GrafanaContext> = {
     from: FROM,
     to: TO,
     intervalMs: INTERVAL,
-    variables: { provider: ALL, target: ALL, project: ALL },
+    variables: { provider: ALL, target: ALL, project: ALL, project_name: ALL },
   },
   'two targets picked': {
     from: FROM,
     to: TO,
     intervalMs: INTERVAL,
-    variables: { provider: ALL, target: { values: ['sp-a', 'chat'] }, project: ALL },
+    variables: { provider: ALL, target: { values: ['sp-a', 'chat'] }, project: ALL, project_name: ALL },
   },
   'one project with dots, one provider': {
     from: FROM,
     to: TO,
     intervalMs: INTERVAL,
-    variables: { provider: { values: ['imkit'] }, target: ALL, project: { values: ['acme.imkit.io'] } },
+    variables: {
+      provider: { values: ['imkit'] },
+      target: ALL,
+      project: { values: ['acme.imkit.io'] },
+      project_name: ALL,
+    },
+  },
+  'the discovering target and another, two project names picked (one with a dot)': {
+    from: FROM,
+    to: TO,
+    intervalMs: INTERVAL,
+    variables: {
+      provider: ALL,
+      target: { values: ['sp-all', 'sp-a'] },
+      project: ALL,
+      project_name: { values: ['eu-002', 'us.001'] },
+    },
   },
 };
 
@@ -255,7 +331,20 @@ function selected(measurement: Point['measurement'], ctx: GrafanaContext, tagsFi
   });
 }
 
-const CONCURRENCY_TAGS = ['provider', 'target', 'project'];
+const CONCURRENCY_TAGS = ['provider', 'target', 'project', 'project_name'];
+
+/** Only the discovered projects' points: those with a `project_name`. */
+const discovered = (points: Point[]) => points.filter((point) => (point.tags.project_name ?? '') !== '');
+
+/** A series' key by target and project name, as the per-project panels group. */
+const byTargetAndName = (series: InfluxSeries[]) =>
+  series.map((s) => ({ ...s, tags: { key: `${s.tags?.target}/${s.tags?.project_name}` } }));
+/** The same key on the seeded points. */
+const withKey = (points: Point[]) =>
+  points.map((point) => ({
+    ...point,
+    tags: { ...point.tags, key: `${point.tags.target}/${point.tags.project_name}` },
+  }));
 const RUN_TAGS = ['provider', 'target'];
 
 /** The `GROUP BY time(interval), tag fill(null)` answer: every bucket of the range, per tag value. */
@@ -330,11 +419,16 @@ const PANEL_CHECKS: Record<string, Check> = {
   },
   'Live users now': (series, ctx) => {
     const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
-    // A lone selector answers with the time of the point it picked.
-    const expected = new Map(
-      [...groups].map(([key, points]) => [key, [[last(points).time, num(last(points), 'live')]]]),
-    );
-    expectSeries(series, expected, 'target');
+    expect(series.map((s) => s.tags?.target).sort()).toEqual([...groups.keys()].sort());
+    for (const [key, points] of groups) {
+      // A lone selector answers with the time of the point it picked. Several projects of one target share
+      // the latest time: the stat shows one of them (the per-project row has each).
+      const time = last(points).time;
+      const values = points.filter((point) => point.time === time).map((point) => num(point, 'live'));
+      const [row] = series.find((s) => s.tags?.target === key)?.values ?? [];
+      expect(row?.[0], key).toBe(time);
+      expect(values, key).toContain(row?.[1]);
+    }
   },
   'Peak over the selected range': (series, ctx) => {
     const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
@@ -349,6 +443,27 @@ const PANEL_CHECKS: Record<string, Check> = {
       }),
     );
     expectSeries(series, expected, 'target');
+  },
+  'Live users per project': (series, ctx) => {
+    const points = withKey(discovered(selected('concurrency', ctx, CONCURRENCY_TAGS)));
+    expectSeries(byTargetAndName(series), buckets(points, ctx, 'key', max('live')), 'key');
+  },
+  'Queue per project': (series, ctx) => {
+    const points = withKey(discovered(selected('concurrency', ctx, CONCURRENCY_TAGS)));
+    expectSeries(byTargetAndName(series), buckets(points, ctx, 'key', max('queued')), 'key');
+  },
+  'Peak per project over the selected range': (series, ctx) => {
+    const groups = byTag(withKey(discovered(selected('concurrency', ctx, CONCURRENCY_TAGS))), 'key');
+    const expected = new Map(
+      [...groups].map(([key, points]) => {
+        const peak = Math.max(...points.map((p) => num(p, 'live')));
+        const first = points
+          .filter((p) => num(p, 'live') === peak)
+          .sort((a, b) => a.time - b.time)[0] as Point;
+        return [key, [[first.time, peak]]];
+      }),
+    );
+    expectSeries(byTargetAndName(series), expected, 'key');
   },
   'Live vs plan cap (Metered)': (series, ctx) => {
     const points = selected('concurrency', ctx, CONCURRENCY_TAGS).filter(
@@ -458,7 +573,7 @@ describe("Grafana's expansion, as the tests apply it", () => {
 describe('every dashboard query against InfluxDB', () => {
   const { panels, variables } = dashboardQueries();
 
-  it('has an expectation for every panel query, and there are ten panels with a query', () => {
+  it('has an expectation for every panel query, and there are thirteen panels with a query', () => {
     expect(panels.map((query) => query.panel).sort()).toEqual(Object.keys(PANEL_CHECKS).sort());
   });
 
@@ -496,16 +611,54 @@ describe('every dashboard query against InfluxDB', () => {
     ]);
   });
 
+  it('the per-project panels show each discovered project of sp-all, its peak at the first time reached', async () => {
+    const ctx = CONTEXTS['everything selected'] as GrafanaContext;
+    const query = (panel: string) => panels.find((q) => q.panel === panel)?.query as string;
+    const live = await run(query('Live users per project'), ctx);
+    expect(live.map((s) => `${s.tags?.target}/${s.tags?.project_name}`).sort()).toEqual([
+      'sp-all/eu-001',
+      'sp-all/eu-002',
+      'sp-all/us.001',
+    ]);
+    // us.001 was created at 20:30: nothing before, a line after.
+    const us = live.find((s) => s.tags?.project_name === 'us.001')?.values ?? [];
+    expect(
+      us.filter((row) => (row[0] as number) < Date.parse('2026-10-14T20:30:00Z')).every((r) => r[1] === null),
+    ).toBe(true);
+    expect(us.some((row) => typeof row[1] === 'number')).toBe(true);
+    const peaks = await run(query('Peak per project over the selected range'), ctx);
+    expect(peaks.find((s) => s.tags?.project_name === 'eu-002')?.values).toEqual([
+      [EU_002_PEAK_TIMES[0], EU_002_PEAK],
+    ]);
+    // Picking a project name narrows every concurrency panel to that project, the dot matched literally.
+    const picked = { ...ctx, variables: { ...ctx.variables, project_name: { values: ['us.001'] } } };
+    const perTarget = await run(query('Live users per target'), picked);
+    expect(perTarget.map((s) => s.tags?.target)).toEqual(['sp-all']);
+  });
+
   it('the variable queries list the tag values, each narrowed by the variables before it', async () => {
     const values = async (name: string, ctx: GrafanaContext) =>
       ((await run(variables[name] as string, ctx))[0]?.values ?? []).map((row) => row[1]);
     const all = CONTEXTS['everything selected'] as GrafanaContext;
-    expect(Object.keys(variables)).toEqual(['provider', 'target', 'project']);
+    expect(Object.keys(variables)).toEqual(['provider', 'target', 'project', 'project_name']);
     expect(await values('provider', all)).toEqual(['imkit', 'metered', 'streampixel']);
-    expect(await values('target', all)).toEqual(['chat', 'signalling', 'sp-a', 'sp-b', 'sp-c']);
-    expect(await values('project', all)).toEqual(['acme.imkit.io', 'app_sim', 'p-a', 'p-b', 'p-c']);
+    expect(await values('target', all)).toEqual(['chat', 'signalling', 'sp-a', 'sp-all', 'sp-b', 'sp-c']);
+    expect(await values('project', all)).toEqual([
+      'acme.imkit.io',
+      'app_sim',
+      'p-a',
+      'p-b',
+      'p-c',
+      'p-x1',
+      'p-x2',
+      'p-x3',
+    ]);
+    expect(await values('project_name', all)).toEqual(['eu-001', 'eu-002', 'us.001']);
+    const onlySpA = { ...all, variables: { ...all.variables, target: { values: ['sp-a'] } } };
+    expect(await values('project_name', onlySpA)).toEqual([]);
     const streampixel = { ...all, variables: { ...all.variables, provider: { values: ['streampixel'] } } };
-    expect(await values('target', streampixel)).toEqual(['sp-a', 'sp-b', 'sp-c']);
+    expect(await values('target', streampixel)).toEqual(['sp-a', 'sp-all', 'sp-b', 'sp-c']);
+    expect(await values('project_name', streampixel)).toEqual(['eu-001', 'eu-002', 'us.001']);
     const twoTargets = {
       ...streampixel,
       variables: { ...streampixel.variables, target: { values: ['sp-a', 'sp-c'] } },
@@ -533,7 +686,7 @@ describe('the alert rule, evaluated as Grafana would at 21:00', () => {
       expect(query.relativeTimeRange).toEqual({ from: LOOKBACK_SECONDS, to: 0 });
     const [a, b] = await Promise.all(influxQueries.map((query) => run(query.model.query as string, ctx)));
     const values = (series: InfluxSeries[] | undefined) =>
-      Object.fromEntries((series ?? []).map((s) => [s.tags?.target, s.values.at(-1)?.[1]]));
+      Object.fromEntries((series ?? []).map((s) => [alertKey(s), s.values.at(-1)?.[1]]));
     const expectedMin = Object.fromEntries(
       Object.entries(LAST_QUEUES).map(([key, queue]) => [key, Math.min(...queue)]),
     );
@@ -548,7 +701,7 @@ describe('the alert rule, evaluated as Grafana would at 21:00', () => {
     const byRef = Object.fromEntries(rule.data.map((query) => [query.refId, query]));
     const [a, b] = await Promise.all(['A', 'B'].map((ref) => run(byRef[ref]?.model.query as string, ctx)));
     const reduceLast = (series: InfluxSeries[] | undefined) =>
-      new Map((series ?? []).map((s) => [s.tags?.target as string, s.values.at(-1)?.[1] as number]));
+      new Map((series ?? []).map((s) => [alertKey(s), s.values.at(-1)?.[1] as number]));
     const results: Record<string, Map<string, number>> = { A: reduceLast(a), B: reduceLast(b) };
     // C and D reduce A and B to their last value; E is the Math expression, evaluated per target.
     for (const ref of ['C', 'D']) {
@@ -562,9 +715,16 @@ describe('the alert rule, evaluated as Grafana would at 21:00', () => {
       (target) =>
         evaluateMath(math.expression as string, (ref) => results[ref]?.get(target) ?? Number.NaN) !== 0,
     );
-    expect(firing).toEqual(['sp-a']);
+    // sp-a, and of sp-all's projects only eu-001, whose own last four samples were all above the threshold.
+    expect(firing.sort()).toEqual(['sp-a', 'sp-all/eu-001']);
   });
 });
+
+/** An alert series' instance: its target, and the project name when it has one (a discovered project). */
+function alertKey(series: InfluxSeries): string {
+  const name = series.tags?.project_name ?? '';
+  return name === '' ? (series.tags?.target as string) : `${series.tags?.target}/${name}`;
+}
 
 /** Grafana's server-side Math for the subset the rule uses: `$X`, numbers, comparisons, `&&`, `||`. */
 function evaluateMath(expression: string, value: (ref: string) => number): number {

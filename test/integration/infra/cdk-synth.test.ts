@@ -77,21 +77,35 @@ describe('npx cdk synth', () => {
     const template = JSON.parse(
       await readFile(join(outdir, 'ConcurrencyCollector.template.json'), 'utf8'),
     ) as {
-      Resources: Record<string, { Type: string }>;
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
     };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
-    expect(types.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(3);
-    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(1);
+    // Three interval groups and the monthly report.
+    expect(types.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(4);
+    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(2);
 
-    // The asset is the bundle: one minified ESM file, its source map, and the validated config, byte for byte.
-    const [asset] = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
-    expect(asset).toBeDefined();
-    const files = (await readdir(join(outdir, asset as string))).sort();
-    expect(files).toEqual(['collector.config.json', 'index.mjs', 'index.mjs.map']);
-    expect(await readFile(join(outdir, asset as string, 'collector.config.json'), 'utf8')).toBe(
-      await readFile(EXAMPLE_FILE, 'utf8'),
+    // Each function's asset is its bundle: one minified ESM file, its source map, and the validated config,
+    // byte for byte. The template names the asset by its hash (`<hash>.zip`, folder `asset.<hash>`).
+    const assetOf = Object.fromEntries(
+      Object.entries(template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .map(([id, resource]) => [
+          id.replace(/[0-9A-F]{8}$/, ''),
+          `asset.${resource.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`,
+        ]),
     );
-    console.info(`cdk synth of the example config: ${(run.ms / 1000).toFixed(1)} s`);
+    expect(Object.keys(assetOf).sort()).toEqual(['Collector', 'Report']);
+    expect((await readdir(outdir)).filter((name) => name.startsWith('asset.')).sort()).toEqual(
+      Object.values(assetOf).sort(),
+    );
+    for (const asset of Object.values(assetOf)) {
+      const files = (await readdir(join(outdir, asset))).sort();
+      expect(files).toEqual(['collector.config.json', 'index.mjs', 'index.mjs.map']);
+      expect(await readFile(join(outdir, asset, 'collector.config.json'), 'utf8')).toBe(
+        await readFile(EXAMPLE_FILE, 'utf8'),
+      );
+    }
+    console.info(`cdk synth of the example config (two bundles): ${(run.ms / 1000).toFixed(1)} s`);
   });
 
   it('fails before anything is deployed on a bad config, with the same message the CLI gives', {

@@ -63,6 +63,28 @@ const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] 
         periodPeak: 900,
       })),
   },
+  {
+    // An account of 45 discovered projects: one chart (the total) and a table of 45 rows, not 45 charts.
+    info: {
+      name: 'account',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      intervalMs: 60 * MIN,
+      discovers: true,
+    },
+    data: (range) =>
+      Array.from({ length: 45 }, (_, i) => i).flatMap((i) =>
+        samples(range, 60 * MIN, (t) => ({
+          live: Math.round((5 + i) * daily(t + (i % 3) * 3_600_000)),
+          queued: 0,
+          project: {
+            id: `64f1c0ffee${String(i).padStart(14, '0')}`,
+            name: `${i < 30 ? 'eu' : 'us'}-${String(i + 1).padStart(3, '0')}`,
+            region: i < 30 ? 'eu-west-1' : 'us-east-1',
+          },
+        })),
+      ),
+  },
 ];
 
 function buildReport(): Report {
@@ -181,5 +203,27 @@ describe('the HTML report in headless Chromium', () => {
     expect(found[0]?.legend).toEqual(['Live users', 'Queued users']);
     expect(found[1]?.legend).toEqual(['Live users']);
     expect(found[2]?.texts).toContain('plan cap 1000');
+  });
+
+  it('lists the 45 projects of a discovering target in one table under its only chart, within the page', async () => {
+    const layout = await page.$eval('#target-account', (section) => {
+      const charts = section.querySelectorAll('figure.chart');
+      const table = section.querySelector('.projects table');
+      return {
+        charts: charts.length,
+        rows: table?.querySelectorAll('tbody tr').length,
+        chartBottom: charts[0]?.getBoundingClientRect().bottom ?? Number.NaN,
+        tableTop: table?.getBoundingClientRect().top ?? Number.NaN,
+        tableRight: table?.getBoundingClientRect().right ?? Number.NaN,
+        sectionRight: section.getBoundingClientRect().right,
+        pageWidth: section.ownerDocument.documentElement.scrollWidth,
+      };
+    });
+    expect(layout.charts).toBe(1);
+    expect(layout.rows).toBe(45);
+    expect(layout.tableTop).toBeGreaterThan(layout.chartBottom);
+    // Twelve columns fit the section: nothing sticks out, the page does not scroll sideways.
+    expect(layout.tableRight).toBeLessThanOrEqual(layout.sectionRight);
+    expect(layout.pageWidth).toBeLessThanOrEqual(1100);
   });
 });

@@ -4,17 +4,25 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReportCli } from '../../../functions/cli/report.js';
-import type { TargetReport } from '../../../functions/report/model.js';
+import { parseConfig } from '../../../functions/config/load.js';
+import { targetInfo } from '../../../functions/report/build.js';
+import type { ProjectReport, TargetReport } from '../../../functions/report/model.js';
+import { InfluxReader } from '../../../functions/report/query.js';
 import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
 import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/files.js';
 import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { freePort } from '../../support/ports.js';
 import {
+  ACCOUNT_CREATED,
+  ACCOUNT_GAP,
+  ACCOUNT_PEAK,
+  ACCOUNT_PEAK_TIMES,
   BILLING_RESET,
   FROM,
   PLAN_UPGRADE,
   PREVIOUS_FROM,
+  type SeedPoint,
   type SeedTarget,
   SP_GAP,
   SP_PEAK,
@@ -66,7 +74,7 @@ async function report(args: string[]): Promise<{ code: number; stdout: string; s
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const minute = (ms: number) => Math.floor(ms / MIN) * MIN;
-const inside = (target: SeedTarget, from: number, to: number) =>
+const inside = (target: { points: SeedPoint[] }, from: number, to: number) =>
   target.points.filter((point) => point.time >= from && point.time < to);
 
 /** InfluxQL's percentile: rank floor(n·p/100 + 0.5), 1-based, of the sorted values. */
@@ -76,7 +84,7 @@ function influxPercentile(values: number[], p: number): number | null {
   return rank >= 1 && rank <= sorted.length ? (sorted[rank - 1] as number) : null;
 }
 
-function expectedFigures(target: SeedTarget) {
+function expectedFigures(target: Pick<SeedTarget, 'points' | 'intervalMs'>) {
   const points = inside(target, FROM, TO);
   const previous = inside(target, PREVIOUS_FROM, FROM);
   const live = points.map((point) => point.fields.live as number);
@@ -111,7 +119,7 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
   });
 
   it('answers one object per target, in the configuration order, each with its period', () => {
-    expect(json.map((t) => t.target)).toEqual(['sp-live', 'chat', 'signalling', 'idle']);
+    expect(json.map((t) => t.target)).toEqual(['sp-live', 'chat', 'signalling', 'idle', 'sp-account']);
     for (const target of json) {
       expect(target.from).toBe('2026-10-01T00:00:00.000Z');
       expect(target.to).toBe('2026-11-01T00:00:00.000Z');
@@ -154,6 +162,60 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
         );
       }
     }
+  });
+
+  it('a discovering target: its own figures are the account total, then one entry per project', () => {
+    const seeded = targets.find((t) => t.name === 'sp-account') as SeedTarget;
+    const got = json.find((t) => t.target === 'sp-account') as TargetReport;
+    // The total's queue, like its live users, is the sum over the projects at each time.
+    const totals = inside(seeded, FROM, TO);
+    const queued = totals.map((point) => point.fields.queued as number);
+    const queuePeak = Math.max(...queued);
+    expect(got.queue).toEqual({
+      peak: queuePeak,
+      peakAt: iso(minute((totals.find((point) => point.fields.queued === queuePeak) as SeedPoint).time)),
+      minutesNonEmpty: new Set(
+        totals.filter((p) => (p.fields.queued as number) > 0).map((p) => minute(p.time)),
+      ).size,
+    });
+    expect(got.projects?.map((p) => [p.name, p.region])).toEqual([
+      ['eu-001', 'eu-west-1'],
+      ['eu-002', 'eu-west-1'],
+      ['us-001', null],
+    ]);
+    for (const project of seeded.projects ?? []) {
+      const e = expectedFigures({ points: project.points, intervalMs: seeded.intervalMs });
+      const p = got.projects?.find((entry) => entry.project === project.id) as ProjectReport;
+      expect(p.name).toBe(project.name);
+      expect(p.samples).toEqual({
+        present: e.points.length,
+        expected: e.expected,
+        missing: e.expected - e.points.length,
+        coveragePercent: (e.points.length / e.expected) * 100,
+      });
+      expect(p.live.peak).toBe(e.peak);
+      expect(p.live.peakAt).toBe(iso(minute((e.first as SeedPoint).time)));
+      expect(p.live.p95).toBe(influxPercentile(e.live, 95));
+      expect(p.live.mean).toBeCloseTo(e.mean as number, 9);
+      const q = e.points.map((point) => point.fields.queued as number);
+      const qPeak = Math.max(...q);
+      expect(p.queue).toEqual({
+        peak: qPeak,
+        peakAt: iso(minute((e.points.find((point) => point.fields.queued === qPeak) as SeedPoint).time)),
+        minutesNonEmpty: e.points.filter((point) => (point.fields.queued as number) > 0).length,
+      });
+    }
+    // What the seed was made for: the tie, the gap, the late start, the point at `to` left out.
+    const [eu001, eu002, us001] = got.projects as [ProjectReport, ProjectReport, ProjectReport];
+    expect(eu002.live.peak).toBe(ACCOUNT_PEAK);
+    expect(eu002.live.peakAt).toBe(iso(ACCOUNT_PEAK_TIMES[0] as number));
+    expect(eu002.samples.missing).toBe((ACCOUNT_GAP.to - ACCOUNT_GAP.from) / (5 * MIN));
+    expect(us001.samples.present).toBe((TO - ACCOUNT_CREATED) / (5 * MIN));
+    expect(eu001.samples.missing).toBe(0);
+    expect(eu001.live.peak).toBeLessThan(400);
+    // Which project peaked is now visible; the account's peak is more than any one project's.
+    expect(got.live.peak).toBeGreaterThan(ACCOUNT_PEAK);
+    expect(json.filter((t) => t.target !== 'sp-account').every((t) => t.projects === null)).toBe(true);
   });
 
   it('a tie for the peak reports the first minute the peak was reached', () => {
@@ -229,6 +291,62 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
       expect(got.samples.present).toBe(row?.count);
     }
   });
+
+  it("agrees with InfluxDB's own figures of each project, grouped by project_name", async () => {
+    const [result] = await influxd.query(
+      'SELECT max(live), percentile(live, 95), mean(live), count(live), max(queued) FROM concurrency ' +
+        `WHERE target = 'sp-account' AND time >= ${FROM}ms AND time < ${TO}ms GROUP BY project_name`,
+      DB,
+    );
+    const got = json.find((t) => t.target === 'sp-account') as TargetReport;
+    expect(result?.series?.map((series) => series.tags?.project_name)).toEqual([
+      'eu-001',
+      'eu-002',
+      'us-001',
+    ]);
+    for (const series of result?.series ?? []) {
+      const [, max, p95, mean, count, maxQueued] = series.values[0] as number[];
+      const project = got.projects?.find((p) => p.name === series.tags?.project_name) as ProjectReport;
+      expect(project.live.peak).toBe(max);
+      expect(project.live.p95).toBe(p95);
+      expect(project.live.mean).toBeCloseTo(mean as number, 9);
+      expect(project.samples.present).toBe(count);
+      expect(project.queue?.peak).toBe(maxQueued);
+    }
+  });
+});
+
+describe('the queries of a discovering target', () => {
+  it('ask for at most windowSamples points each: the windows narrow by the projects per sample time', async () => {
+    const config = parseConfig({
+      influx: { url: influxd.url, apiVersion: 1, database: DB },
+      targets: seedConfigTargets().map((target) =>
+        target.name === 'sp-account' ? { ...target, maxProjects: 3 } : target,
+      ),
+    });
+    const answers: number[] = [];
+    class CountingReader extends InfluxReader {
+      override async rows(q: string): Promise<Record<string, unknown>[]> {
+        const rows = await super.rows(q);
+        answers.push(rows.length);
+        return rows;
+      }
+    }
+    const reader = new CountingReader(config.influx, {}, { windowSamples: 3000 });
+    const info = targetInfo(
+      config.targets.find((target) => target.name === 'sp-account') as (typeof config.targets)[number],
+    );
+    expect(info.pointsPerTime).toBe(3);
+    const samples = await reader.samples(info, { from: FROM, to: TO });
+    // 3000 points of 3 projects: 1000 sample times of 5 min per request, 9 requests for October.
+    expect(answers).toHaveLength(Math.ceil((TO - FROM) / (1000 * 5 * MIN)));
+    expect(Math.max(...answers)).toBeLessThanOrEqual(3000);
+    const seeded = (targets.find((t) => t.name === 'sp-account') as SeedTarget).projects ?? [];
+    expect(samples).toHaveLength(seeded.reduce((sum, project) => sum + inside(project, FROM, TO).length, 0));
+    expect(new Set(samples.map((sample) => sample.project?.name))).toEqual(
+      new Set(['eu-001', 'eu-002', 'us-001']),
+    );
+  });
 });
 
 describe('every format', () => {
@@ -244,10 +362,23 @@ describe('every format', () => {
       .split('\r\n')
       .map((line) => line.split(','));
     expect(header).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(4);
     const cell = (row: string[] | undefined, name: string) => row?.[(header as string[]).indexOf(name)];
+    // Five targets, and after sp-account's own row one row per project.
+    expect(
+      rows.map((row) => `${cell(row, 'target')}/${cell(row, 'scope')}/${cell(row, 'project_name')}`),
+    ).toEqual([
+      'sp-live/target/',
+      'chat/target/',
+      'signalling/target/',
+      'idle/target/',
+      'sp-account/target/',
+      'sp-account/project/eu-001',
+      'sp-account/project/eu-002',
+      'sp-account/project/us-001',
+    ]);
+    const targetRows = rows.filter((row) => cell(row, 'scope') === 'target');
     figures.forEach((target, i) => {
-      const row = rows[i];
+      const row = targetRows[i];
       expect(cell(row, 'target')).toBe(target.target);
       expect(cell(row, 'samples_present')).toBe(String(target.samples.present));
       expect(cell(row, 'samples_expected')).toBe(String(target.samples.expected));
@@ -258,6 +389,20 @@ describe('every format', () => {
       expect(cell(row, 'queue_minutes')).toBe(target.queue ? String(target.queue.minutesNonEmpty) : '');
       expect(cell(row, 'plan_max_connections')).toBe(String(target.metered?.planMaxConnections ?? ''));
     });
+    const account = figures.find((t) => t.target === 'sp-account') as TargetReport;
+    for (const [i, project] of (account.projects ?? []).entries()) {
+      const row = rows[5 + i];
+      expect(cell(row, 'project')).toBe(project.project);
+      expect(cell(row, 'region')).toBe(project.region ?? '');
+      expect(cell(row, 'samples_present')).toBe(String(project.samples.present));
+      expect(cell(row, 'samples_expected')).toBe(String(project.samples.expected));
+      expect(cell(row, 'peak_live')).toBe(String(project.live.peak));
+      expect(cell(row, 'peak_live_at')).toBe(project.live.peakAt);
+      expect(cell(row, 'p95_live')).toBe(String(project.live.p95));
+      expect(cell(row, 'mean_live')).toBe(String(project.live.mean));
+      expect(cell(row, 'peak_queued')).toBe(String(project.queue?.peak));
+      expect(cell(row, 'queue_minutes')).toBe(String(project.queue?.minutesNonEmpty));
+    }
   });
 
   it('table: the usage, coverage and Metered blocks with the figures', async () => {
@@ -270,6 +415,10 @@ describe('every format', () => {
     expect(stdout).toMatch(/^sp-live +streampixel +30s +87840 +89280 +1440 +98\.4 %$/m);
     expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 %$/m);
     expect(stdout).toMatch(/^signalling +\d+ +(1000|1500) +\d+\.\d %/m);
+    // The projects' block: eu-002's tie at 12:05 on the 3rd, its day without samples.
+    expect(stdout).toContain('Per project (discovered)\n');
+    expect(stdout).toMatch(/^sp-account +eu-002 +eu-west-1 +77 +2026-10-03 12:05 .* 8640 +8928 +96\.8 %$/m);
+    expect(stdout).toMatch(/^sp-account +us-001 +– +\d+ /m);
   });
 
   it('md: headings and pipe tables', async () => {
@@ -279,6 +428,8 @@ describe('every format', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^# Concurrency report 2026-10: /);
     expect(stdout).toContain('| sp-live | 99 | 2026-10-07 19:42 |');
+    expect(stdout).toContain('## Per project (discovered)');
+    expect(stdout).toContain('| sp-account | eu-002 | eu-west-1 | 77 | 2026-10-03 12:05 |');
   });
 
   it('html --out FILE: a standalone page with a chart per target', async () => {
@@ -289,8 +440,14 @@ describe('every format', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('');
     const html = readFileSync(out, 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(4);
+    // A chart per target, not per project; the projects in a table under their target's chart.
+    expect(html.match(/<svg /g)).toHaveLength(5);
     expect(html).toContain('peak 99 · 07 Oct 19:42 UTC');
+    const account = html.slice(html.indexOf('id="target-sp-account"'));
+    expect(account.indexOf('<h3>Projects')).toBeGreaterThan(account.indexOf('<svg '));
+    expect(account).toMatch(
+      /<tr class="top gap"><td>eu-002<\/td><td>eu-west-1<\/td><td class="num">77<\/td>/,
+    );
     expect(html).not.toMatch(/<script|<link|<img|url\(/i);
   });
 });

@@ -73,7 +73,7 @@ describe('the monthly report handler', () => {
     // EventBridge fires early on the 1st of November: the report is October's.
     const result = await handler({ time: '2026-11-01T02:00:00Z' });
     const keys = reportKeys('2026-10');
-    expect(result).toEqual({ bucket: BUCKET, keys, period: '2026-10', targets: 4 });
+    expect(result).toEqual({ bucket: BUCKET, keys, period: '2026-10', targets: 5 });
 
     const listed = await s3.client.send(
       new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'reports/2026-10/' }),
@@ -83,7 +83,7 @@ describe('the monthly report handler', () => {
     const html = await getObject(keys.html);
     expect(html.contentType).toBe('text/html; charset=utf-8');
     expect(html.body).toContain('<h1>October 2026</h1>');
-    expect(html.body.match(/<svg /g)).toHaveLength(4);
+    expect(html.body.match(/<svg /g)).toHaveLength(5);
 
     // The same report as `npm run report` for the same month, byte for byte.
     const stdout = new PassThrough();
@@ -107,7 +107,7 @@ describe('the monthly report handler', () => {
     expect(csv.contentType).toBe('text/csv; charset=utf-8');
     expect(csv.body).toBe(Buffer.concat(chunks).toString('utf8'));
     expect(csv.body.split('\r\n')[1]).toMatch(
-      /^sp-live,streampixel,streampixel\.liveStats,30,2026-10-01T00:00:00\.000Z,/,
+      /^sp-live,streampixel,streampixel\.liveStats,30,2026-10-01T00:00:00\.000Z,.*,target,,,$/m,
     );
   });
 

@@ -1,8 +1,9 @@
 /**
  * A known month of `concurrency` points (October 2026, UTC) for the report tests: three targets with a gap, a tie
- * for the peak, a queue, a Metered plan upgrade and an overage reset, an idle target with no point at all, part of
- * the month before, and points just outside the period on both sides. The tests compute every expected figure
- * from these arrays with their own code.
+ * for the peak, a queue, a Metered plan upgrade and an overage reset, an idle target with no point at all, a
+ * target that discovers three projects (one with a gap and a tie, one created mid-month, one without a region),
+ * part of the month before, and points just outside the period on both sides. The tests compute every expected
+ * figure from these arrays with their own code.
  */
 import type { Influxd } from '../../support/influxd.js';
 
@@ -22,14 +23,28 @@ export interface SeedPoint {
   fields: Record<string, number>;
 }
 
+/** A project a target discovered: its tags and its own points. */
+export interface SeedProject {
+  id: string;
+  name: string;
+  region?: string;
+  /** Every point written for it, in time order. */
+  points: SeedPoint[];
+}
+
 export interface SeedTarget {
   name: string;
   provider: 'streampixel' | 'imkit' | 'metered';
   endpoint: string;
   project: string;
   intervalMs: number;
-  /** Every point written, in time order, inside and outside the period. */
+  /**
+   * Every point written, in time order, inside and outside the period. For a target with `projects`, the
+   * account total instead: per time, the sum of its projects' points (what the target's own figures are of).
+   */
   points: SeedPoint[];
+  /** The projects of a target that discovers them: what is written for it. */
+  projects?: SeedProject[];
 }
 
 /** The config's targets for these series (secret names are never read: the influx section has no token). */
@@ -57,6 +72,13 @@ export function seedConfigTargets() {
       secret: 'collector/imkit',
       interval: '1m',
     },
+    {
+      name: 'sp-account',
+      endpoint: 'streampixel.liveStats',
+      projects: 'all',
+      secret: 'collector/streampixel',
+      interval: '5m',
+    },
   ];
 }
 
@@ -67,6 +89,12 @@ export const SP_PEAK_TIMES = [Date.UTC(2026, 9, 7, 19, 42, 30), Date.UTC(2026, 9
 export const SP_GAP = { from: Date.UTC(2026, 9, 12, 6), to: Date.UTC(2026, 9, 12, 18) };
 /** The gap of `chat`: three hours. */
 export const CHAT_GAP = { from: Date.UTC(2026, 9, 5, 0), to: Date.UTC(2026, 9, 5, 3) };
+/** `sp-account`'s project eu-002: a day without a sample, and its peak reached twice. */
+export const ACCOUNT_GAP = { from: Date.UTC(2026, 9, 15), to: Date.UTC(2026, 9, 16) };
+export const ACCOUNT_PEAK = 77;
+export const ACCOUNT_PEAK_TIMES = [Date.UTC(2026, 9, 3, 12, 5), Date.UTC(2026, 9, 20, 12, 5)];
+/** `sp-account`'s project us-001 was created on the 10th. */
+export const ACCOUNT_CREATED = Date.UTC(2026, 9, 10, 9, 30);
 /** Metered: the plan cap goes from 1000 to 1500 on the 20th; the billing period (overages) restarts on the 25th. */
 export const PLAN_UPGRADE = Date.UTC(2026, 9, 20);
 export const BILLING_RESET = Date.UTC(2026, 9, 25);
@@ -136,8 +164,48 @@ function signalling(): SeedPoint[] {
   });
 }
 
+function accountProjects(): SeedProject[] {
+  const step = 5 * MIN;
+  // Five days of the month before for the two older projects, so that the account has a previous period.
+  const lastDaysBefore = FROM - 5 * DAY;
+  const eu001 = range(lastDaysBefore, TO + step, step).map((time) => {
+    const live = time === TO ? 400 : 5 + wobble(time, 20);
+    return { time, fields: { live, queued: Math.max(0, live - 20) } };
+  });
+  const eu002 = range(lastDaysBefore, TO, step, ACCOUNT_GAP).map((time) => ({
+    time,
+    fields: {
+      live: ACCOUNT_PEAK_TIMES.includes(time) ? ACCOUNT_PEAK : 10 + wobble(time + MIN, 30),
+      queued: 0,
+    },
+  }));
+  const us001 = range(ACCOUNT_CREATED, TO, step).map((time) => ({
+    time,
+    fields: { live: wobble(time + 2 * MIN, 15), queued: wobble(time, 9) === 0 ? 2 : 0 },
+  }));
+  return [
+    { id: '64f1acc0000000000000001', name: 'eu-001', region: 'eu-west-1', points: eu001 },
+    { id: '64f1acc0000000000000002', name: 'eu-002', region: 'eu-west-1', points: eu002 },
+    { id: '64f1acc0000000000000003', name: 'us-001', points: us001 },
+  ];
+}
+
+/** Per time, the sum of the projects' fields: the account total, computed here and not by the report. */
+function totalOf(projects: SeedProject[]): SeedPoint[] {
+  const totals = new Map<number, Record<string, number>>();
+  for (const project of projects) {
+    for (const point of project.points) {
+      const total = totals.get(point.time) ?? {};
+      for (const [key, value] of Object.entries(point.fields)) total[key] = (total[key] ?? 0) + value;
+      totals.set(point.time, total);
+    }
+  }
+  return [...totals].sort(([a], [b]) => a - b).map(([time, fields]) => ({ time, fields }));
+}
+
 /** The seeded series. */
 export function seedTargets(): SeedTarget[] {
+  const projects = accountProjects();
   return [
     {
       name: 'sp-live',
@@ -171,6 +239,15 @@ export function seedTargets(): SeedTarget[] {
       intervalMs: MIN,
       points: [],
     },
+    {
+      name: 'sp-account',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      project: '',
+      intervalMs: 5 * MIN,
+      points: totalOf(projects),
+      projects,
+    },
   ];
 }
 
@@ -182,13 +259,24 @@ export async function seed(
 ): Promise<void> {
   await influxd.createDatabase(db);
   const lines: string[] = [];
-  for (const target of targets) {
-    const tags = `provider=${target.provider},endpoint=${target.endpoint},target=${target.name},project=${target.project}`;
-    for (const point of target.points) {
+  const write = (tags: string, points: SeedPoint[]) => {
+    for (const point of points) {
       const fields = Object.entries(point.fields)
         .map(([key, value]) => `${key}=${value}i`)
         .join(',');
       lines.push(`concurrency,${tags} ${fields} ${point.time / 1000}`);
+    }
+  };
+  for (const target of targets) {
+    const tags = `provider=${target.provider},endpoint=${target.endpoint},target=${target.name}`;
+    if (!target.projects) {
+      write(`${tags},project=${target.project}`, target.points);
+      continue;
+    }
+    // As the collector writes a discovered project's points: the target's name, and the project's id and name.
+    for (const project of target.projects) {
+      const region = project.region ? `,region=${project.region}` : '';
+      write(`${tags},project=${project.id},project_name=${project.name}${region}`, project.points);
     }
   }
   const BATCH = 50_000;

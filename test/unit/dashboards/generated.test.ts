@@ -45,14 +45,19 @@ describe('the dashboard', () => {
     }
   });
 
-  it('has provider, target and project variables, multi-valued, with All as .*', () => {
+  it('has provider, target, project and project name variables, multi-valued, with All as .*', () => {
     const variables = dashboard.templating.list;
     expect(variables.map((variable: { name: string }) => variable.name)).toEqual([
       'datasource',
       'provider',
       'target',
       'project',
+      'project_name',
     ]);
+    // Project names are those of the targets picked.
+    expect(variables[4].query).toBe(
+      'SHOW TAG VALUES FROM "concurrency" WITH KEY = "project_name" WHERE "provider" =~ /^$provider$/ AND "target" =~ /^$target$/',
+    );
     expect(variables[0]).toMatchObject({
       type: 'datasource',
       query: 'influxdb',
@@ -60,6 +65,46 @@ describe('the dashboard', () => {
     });
     for (const variable of variables.slice(1)) {
       expect(variable).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*' });
+    }
+  });
+});
+
+describe('the per-project row', () => {
+  const dashboard = JSON.parse(generatedFiles()['concurrency.json'] as string);
+  const rowIndex = dashboard.panels.findIndex(
+    (panel: { type: string; title: string }) =>
+      panel.type === 'row' && panel.title === 'Per project (discovered)',
+  );
+  const next = dashboard.panels.findIndex(
+    (panel: { type: string }, index: number) => index > rowIndex && panel.type === 'row',
+  );
+  const panels = dashboard.panels.slice(rowIndex + 1, next);
+
+  it('comes right after the Concurrency row, with live, queue and peak grouped by target and project name', () => {
+    expect(dashboard.panels[0]).toMatchObject({ type: 'row', title: 'Concurrency' });
+    expect(rowIndex).toBeGreaterThan(0);
+    expect(panels.map((panel: { title: string; type: string }) => [panel.title, panel.type])).toEqual([
+      ['Live users per project', 'timeseries'],
+      ['Queue per project', 'timeseries'],
+      ['Peak per project over the selected range', 'table'],
+    ]);
+    for (const panel of panels) {
+      const [target] = panel.targets;
+      expect(target.query).toContain(`"project_name" != ''`);
+      expect(target.query).toMatch(/GROUP BY (time\(\$__interval\), )?"target", "project_name"/);
+    }
+    expect(panels[0].targets[0].alias).toBe('$tag_project_name ($tag_target)');
+    expect(panels[2].targets[0].resultFormat).toBe('table');
+  });
+
+  it('every concurrency query honours the project name variable', () => {
+    const all = dashboard.panels.filter((panel: { type: string }) => panel.type !== 'row');
+    for (const panel of all) {
+      for (const target of panel.targets) {
+        if (target.query.includes('FROM "concurrency"')) {
+          expect(target.query).toContain('"project_name" =~ /^$project_name$/');
+        }
+      }
     }
   });
 });

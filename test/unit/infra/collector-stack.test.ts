@@ -71,14 +71,18 @@ function synthStack(input: Record<string, unknown> = EXAMPLE): CollectorStack {
   return new CollectorStack(app, 'Test', { config: parseConfig(input), configFile: EXAMPLE_FILE });
 }
 
-/** Every `Validations.of(…).acknowledge()` in the stack: rule id → reason. */
+/**
+ * Every `Validations.of(…).acknowledge()` in the stack: `construct path: rule id` → reason. The path is part of
+ * the key because one rule may be acknowledged on two constructs (both buckets' S1), each with its own reason.
+ */
 function acknowledgedRules(stack: CollectorStack): Record<string, string> {
   const rules: Record<string, string> = {};
   for (const construct of stack.node.findAll()) {
     for (const entry of construct.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      const path = construct.node.path.slice(stack.node.path.length + 1);
       for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
-        rules[key.replace(/^Annotation::/, '')] = reason;
+        rules[`${path}: ${key.replace(/^Annotation::/, '')}`] = reason;
       }
     }
   }
@@ -106,12 +110,17 @@ function manyTargets(
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-function statementsOf(template: Template): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (policy) =>
-      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
+/** The statements of every policy, or only of the policies attached to roles whose logical id starts so. */
+function statementsOf(template: Template, rolePrefix?: 'CollectorRole' | 'ReportRole'): Statement[] {
+  type Policy = {
+    Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> };
+  };
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Policy[])
+    .filter(
+      (policy) =>
+        rolePrefix === undefined || policy.Properties.Roles.some((role) => role.Ref.startsWith(rolePrefix)),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
 const actionsOf = (statement: Statement): string[] =>
@@ -133,7 +142,8 @@ describe('CollectorStack with the example config', () => {
   });
 
   it('has one rule per interval group, each firing every minute with one shard', () => {
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    // And the monthly report's rule.
+    template.resourceCountIs('AWS::Events::Rule', 4);
     for (const names of [['eu-prod'], ['chat', 'eu-prod-users'], ['signalling']]) {
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(1 minute)',
@@ -154,7 +164,8 @@ describe('CollectorStack with the example config', () => {
   });
 
   it('runs Node.js 24 on ARM64, with a timeout covering the 10 s group’s minute and its retries', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The collector and the monthly report.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -179,17 +190,28 @@ describe('CollectorStack with the example config', () => {
     ).toEqual({});
   });
 
-  it('lets each rule invoke the function, and nothing else', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 3);
-    template.allResourcesProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Every'), 'Arn'] },
+  it('lets each rule invoke its function, and nothing else', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 4);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as Array<{
+      Properties: { Action: string; Principal: string; FunctionName: unknown; SourceArn: unknown };
+    }>;
+    const pairs = permissions.map(({ Properties: p }) => {
+      expect(p.Action).toBe('lambda:InvokeFunction');
+      expect(p.Principal).toBe('events.amazonaws.com');
+      const rule = (p.SourceArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '');
+      const fn = (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '');
+      return `${rule} → ${fn}`;
     });
+    expect(pairs.sort()).toEqual([
+      'Every10s → Collector',
+      'Every1m → Collector',
+      'Every30s → Collector',
+      'MonthlyReport → Report',
+    ]);
   });
 
   it('grants reading exactly the configured secrets, by name, and no secretsmanager action on "*"', () => {
-    const secretStatements = statementsOf(template).filter((statement) =>
+    const secretStatements = statementsOf(template, 'CollectorRole').filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
     );
     expect(secretStatements).toHaveLength(1);
@@ -217,7 +239,7 @@ describe('CollectorStack with the example config', () => {
 
   it('writes only to its own log group, kept for deploy.logRetentionDays', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    const logs = statementsOf(template).filter((statement) =>
+    const logs = statementsOf(template, 'CollectorRole').filter((statement) =>
       actionsOf(statement).some((a) => a.startsWith('logs:')),
     );
     expect(logs).toEqual([
@@ -253,7 +275,8 @@ describe('CollectorStack with the example config', () => {
   });
 
   it('alarms on function errors, on targets failing three periods in a row, and on dead letters', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // And on the report function's errors (see the monthly report's tests).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
@@ -320,7 +343,7 @@ describe('CollectorStack with the example config', () => {
         },
       }),
     });
-    const s3 = statementsOf(template).filter((statement) =>
+    const s3 = statementsOf(template, 'CollectorRole').filter((statement) =>
       actionsOf(statement).some((a) => a.startsWith('s3:')),
     );
     const grants = s3.map((statement) => {
@@ -334,36 +357,226 @@ describe('CollectorStack with the example config', () => {
       ['s3:GetObject,s3:PutObject', 'state/'],
     ]);
     expect(s3[0]).toMatchObject({ Condition: { StringEquals: { 's3:prefix': ['spill/'] } } });
+    // The spill bucket is the collector's alone: the report role has no grant on it.
+    expect(JSON.stringify(statementsOf(template, 'ReportRole'))).not.toContain('SpillBucket');
   });
 
   it('acknowledges only the cdk-nag findings it must, each with a written reason', () => {
     expect(acknowledgedRules(synthStack())).toEqual({
-      'AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
-      'AwsSolutions-SNS2': expect.stringMatching(/CloudWatch alarms cannot publish/),
-      'AwsSolutions-SQS3': expect.stringMatching(/itself the dead-letter queue/),
-      'AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/rejected/*]': expect.stringMatching(/prefix/),
-      'AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/spill/*]': expect.stringMatching(/prefix/),
-      'AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/state/*]': expect.stringMatching(/prefix/),
+      'SpillBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
+      'ReportBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
+      'AlarmTopic: AwsSolutions-SNS2': expect.stringMatching(/CloudWatch alarms cannot publish/),
+      'DeadLetterQueue: AwsSolutions-SQS3': expect.stringMatching(/itself the dead-letter queue/),
+      'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/rejected/*]':
+        expect.stringMatching(/prefix/),
+      'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/spill/*]':
+        expect.stringMatching(/prefix/),
+      'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/state/*]':
+        expect.stringMatching(/prefix/),
+      'ReportRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]': expect.stringMatching(
+        /named by the month at run time/,
+      ),
     });
   });
 
-  it('names the function, rules, alarms, queue and topic in its outputs', () => {
+  it('names the functions, rules, alarms, buckets, queue and topic in its outputs', () => {
     const outputs = Object.keys(template.findOutputs('*')).sort();
     expect(outputs).toEqual(
       [
         'AlarmDeadLetters',
         'AlarmErrors',
+        'AlarmReportErrors',
         'AlarmTargetsFailing',
         'AlarmTopicArn',
         'DeadLetterQueueUrl',
         'FunctionName',
         'LogGroupName',
+        'ReportBucketName',
+        'ReportFunctionName',
+        'ReportLogGroupName',
+        'ReportRuleName',
         'RuleEvery10s',
         'RuleEvery1m',
         'RuleEvery30s',
         'SpillBucketName',
       ].sort(),
     );
+    template.hasOutput('ReportFunctionName', { Value: { Ref: Match.stringLikeRegexp('^Report') } });
+    template.hasOutput('ReportBucketName', { Value: { Ref: Match.stringLikeRegexp('^ReportBucket') } });
+    template.hasOutput('ReportRuleName', { Value: { Ref: Match.stringLikeRegexp('^MonthlyReport') } });
+  });
+});
+
+describe('CollectorStack’s monthly report', () => {
+  const { template } = synth();
+  const reportFn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Report[0-9A-F]{8}$'), 'Arn'] };
+
+  it('keeps reports in a private, encrypted, SSL-only bucket, kept on destroy, moved to IA and expired by age', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    const [[id, bucket]] = Object.entries(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: { LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'reports/' })] } },
+      }),
+    ) as [[string, { DeletionPolicy: string; Properties: Record<string, unknown> }]];
+    expect(id).toMatch(/^ReportBucket/);
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'AgeReports',
+            Prefix: 'reports/',
+            Status: 'Enabled',
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+            ExpirationInDays: 730,
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the report handler on Node.js 24, ARM64, 1024 MB for 5 minutes, with the bucket and the config', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('concurrency report'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 300,
+      Environment: {
+        Variables: {
+          REPORT_BUCKET: { Ref: Match.stringLikeRegexp('^ReportBucket') },
+          COLLECTOR_CONFIG_PATH: '/var/task/collector.config.json',
+          POWERTOOLS_SERVICE_NAME: 'concurrency-report',
+          POWERTOOLS_METRICS_NAMESPACE: 'ConcurrencyCollector',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ReportLogs') } },
+    });
+    // Its own log group, with the configured retention.
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    const logs = statementsOf(template, 'ReportRole').filter((statement) =>
+      actionsOf(statement).some((a) => a.startsWith('logs:')),
+    );
+    expect(logs).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ReportLogs/), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('fires at 02:00 UTC on the 1st with the scheduled time, retried by EventBridge, then the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 2 1 * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: 'Target0',
+          Arn: reportFn,
+          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"time":<time>}' },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
+        },
+      ],
+    });
+    // An idempotent run: Lambda retries a failed one twice, then sends it to the shared dead-letter queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^Report[0-9A-F]{8}$') },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21_600,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
+      },
+    });
+  });
+
+  it('may put objects under reports/ of its bucket, and nothing else in S3', () => {
+    const s3 = statementsOf(template, 'ReportRole').filter((statement) =>
+      actionsOf(statement).some((a) => a.startsWith('s3:')),
+    );
+    expect(s3).toEqual([
+      {
+        Action: 's3:PutObject',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ReportBucket/), 'Arn'] }, '/reports/*']],
+        },
+      },
+    ]);
+    // And the collector may not touch the reports bucket.
+    expect(JSON.stringify(statementsOf(template, 'CollectorRole'))).not.toContain('ReportBucket');
+  });
+
+  it('may read the InfluxDB token secret and none of the providers’ secrets', () => {
+    const secrets = statementsOf(template, 'ReportRole').filter((statement) =>
+      actionsOf(statement).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secrets).toHaveLength(1);
+    const [statement] = secrets as [Statement];
+    expect(actionsOf(statement).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(secretNameOf(statement.Resource)).toBe('collector/influx');
+    // Nothing but logs, the dead-letter queue, its bucket prefix and that secret.
+    const services = statementsOf(template, 'ReportRole').flatMap((s) =>
+      actionsOf(s).map((a) => a.split(':')[0]),
+    );
+    expect([...new Set(services)].sort()).toEqual(['logs', 's3', 'secretsmanager', 'sqs']);
+  });
+
+  it('reads no secret at all for an InfluxDB without a token', () => {
+    const open = synth({
+      ...EXAMPLE,
+      influx: { url: 'http://10.0.0.5:8086', apiVersion: 1, database: 'concurrency' },
+    });
+    expect(open.violations).toEqual([]);
+    const secrets = statementsOf(open.template, 'ReportRole').filter((statement) =>
+      actionsOf(statement).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secrets).toEqual([]);
+  });
+
+  it('alarms on the report function’s errors, on the same topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^Report[0-9A-F]{8}$') } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
   });
 });
 
@@ -371,8 +584,9 @@ describe('CollectorStack sharding', () => {
   it('gives each shard its own rule target and spreads more than five shards over further rules', () => {
     const { template, violations } = synth(manyTargets(12, '10s', { shardSize: 2 }));
     expect(violations).toEqual([]);
-    template.resourceCountIs('AWS::Events::Rule', 2);
-    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Array<{
+    const rules = Object.values(
+      template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }),
+    ) as Array<{
       Properties: { Targets: Array<{ InputTransformer: { InputTemplate: string } }> };
     }>;
     const shards = rules.map((rule) =>
@@ -415,7 +629,14 @@ describe('CollectorStack with deploy.createSecrets', () => {
   it('passes cdk-nag (rotation acknowledged with a reason)', () => {
     expect(violations).toEqual([]);
     const acknowledged = acknowledgedRules(synthStack({ ...EXAMPLE, deploy: { createSecrets: true } }));
-    expect(acknowledged['AwsSolutions-SMG4']).toMatch(/rotated in those consoles/);
+    const rotation = Object.entries(acknowledged).filter(([key]) => key.endsWith(': AwsSolutions-SMG4'));
+    expect(rotation.map(([key]) => key.split(':')[0]).sort()).toEqual([
+      'Secret[collector%2Fimkit]',
+      'Secret[collector%2Finflux]',
+      'Secret[collector%2Fmetered]',
+      'Secret[collector%2Fstreampixel]',
+    ]);
+    for (const [, reason] of rotation) expect(reason).toMatch(/rotated in those consoles/);
   });
 
   it('creates each secret with its readers’ keys, empty, kept on destroy, never with a generated value', () => {
@@ -438,8 +659,19 @@ describe('CollectorStack with deploy.createSecrets', () => {
     expect(secrets.map((secret) => secret.Properties.Name).sort()).toEqual(Object.keys(expected).sort());
   });
 
+  it('lets the report read the created InfluxDB secret, by reference, and no other', () => {
+    const [statement, ...others] = statementsOf(template, 'ReportRole').filter((s) =>
+      actionsOf(s).some((action) => action.startsWith('secretsmanager:')),
+    );
+    expect(others).toEqual([]);
+    const influx = Object.entries(template.findResources('AWS::SecretsManager::Secret')).find(
+      ([, secret]) => (secret as { Properties: { Name: string } }).Properties.Name === 'collector/influx',
+    )?.[0];
+    expect(statement?.Resource).toEqual({ Ref: influx });
+  });
+
   it('grants reading the created secrets by reference only', () => {
-    const [statement] = statementsOf(template).filter((s) =>
+    const [statement] = statementsOf(template, 'CollectorRole').filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
     expect(((statement?.Resource ?? []) as unknown[]).map((resource) => JSON.stringify(resource))).toEqual(
@@ -475,12 +707,21 @@ describe('CollectorStack in a VPC', () => {
       },
     });
     expect(violations).toEqual([]);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      VpcConfig: {
+    // Both functions: the report reads the same InfluxDB.
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{
+      Properties: { VpcConfig: unknown };
+    }>;
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties.VpcConfig).toEqual({
         SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
         SecurityGroupIds: ['sg-0cccccccccccccccc'],
-      },
-    });
+      });
+    }
+    const vpcPolicy = Object.values(
+      template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }),
+    );
+    expect(vpcPolicy).toHaveLength(2);
     template.hasResourceProperties('AWS::IAM::Role', {
       ManagedPolicyArns: [
         {
@@ -508,6 +749,21 @@ describe('CollectorStack in a VPC', () => {
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: '-1' }],
       SecurityGroupIngress: Match.absent(),
     });
+    // One group for both functions, the collector's (kept from before the report existed): the rule that lets
+    // the collector into InfluxDB lets the report in too.
+    const groups = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn as { Properties: { VpcConfig: { SecurityGroupIds: unknown } } }).Properties.VpcConfig,
+    );
+    expect(groups).toEqual([
+      {
+        SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1'],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/^CollectorSecurityGroup/), 'GroupId'] }],
+      },
+      {
+        SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1'],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/^CollectorSecurityGroup/), 'GroupId'] }],
+      },
+    ]);
   });
 });
 

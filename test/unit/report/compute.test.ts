@@ -5,10 +5,11 @@ import {
   expectedSamples,
   mergeByTime,
   percentile,
+  projectReports,
   summarise,
   type TargetInfo,
 } from '../../../functions/report/compute.js';
-import type { Sample } from '../../../functions/report/model.js';
+import type { ProjectTags, Sample } from '../../../functions/report/model.js';
 
 const T0 = Date.parse('2026-10-14T20:00:00Z');
 const S = 1_000;
@@ -185,6 +186,145 @@ describe('computeTargetReport', () => {
     expect(empty.change).toEqual({ peak: null, mean: null });
     expect(empty.live).toEqual({ peak: null, peakAt: null, p95: null, mean: null });
     expect(empty.samples).toEqual({ present: 0, expected: 2, missing: 2, coveragePercent: 0 });
+  });
+});
+
+describe('a target that discovers its projects', () => {
+  const account: TargetInfo = { ...streampixel, name: 'account', intervalMs: MIN, discovers: true };
+  const period = { from: T0, to: T0 + 120 * MIN };
+  const tagsOf = (id: string, name: string, region: string | null): ProjectTags => ({ id, name, region });
+  const A = tagsOf('p-a', 'eu-001', 'eu-west-1');
+  const B = tagsOf('p-b', 'eu-002', 'eu-west-1');
+  /** p-c was called us-old until minute 90: one project, one row, under its new name. */
+  const C_OLD = tagsOf('p-c', 'us-old', null);
+  const C = tagsOf('p-c', 'us-001', null);
+
+  /** Per project: its points as [minute, live, queued]. */
+  const seeded: Array<{ tags: (minute: number) => ProjectTags; points: Array<[number, number, number]> }> = [
+    {
+      // Every minute; queues every tenth minute.
+      tags: () => A,
+      points: Array.from({ length: 120 }, (_, m): [number, number, number] => [
+        m,
+        5 + ((m * 7) % 13),
+        m % 10 === 0 ? 3 : 0,
+      ]),
+    },
+    {
+      // A 15-minute gap, and its peak reached twice (minutes 20 and 100).
+      tags: () => B,
+      points: Array.from({ length: 120 }, (_, m): [number, number, number] => [
+        m,
+        m === 20 || m === 100 ? 40 : 20 + ((m * 5) % 11),
+        m >= 95 && m < 98 ? 6 : 0,
+      ]).filter(([m]) => m < 30 || m >= 45),
+    },
+    {
+      // Created at minute 60, renamed at minute 90.
+      tags: (m) => (m < 90 ? C_OLD : C),
+      points: Array.from({ length: 60 }, (_, i): [number, number, number] => [60 + i, 30 + (i % 4), 0]),
+    },
+  ];
+  const samples: Sample[] = seeded.flatMap(({ tags, points }) =>
+    points.map(([m, live, queued]) => sample(T0 + m * MIN, live, { queued, project: tags(m) })),
+  );
+  // Interleaved as InfluxDB answers them: time order, projects mixed.
+  samples.sort((a, b) => a.time - b.time);
+
+  /** The figures of a list of [minute, live, queued], computed here without the report's code. */
+  function expected(points: Array<[number, number, number]>) {
+    const lives = points.map(([, live]) => live);
+    const peak = Math.max(...lives);
+    const firstPeak = points.find(([, live]) => live === peak) as [number, number, number];
+    const sorted = [...lives].sort((a, b) => a - b);
+    const rank = Math.floor((sorted.length * 95) / 100 + 0.5);
+    const queues = points.map(([, , queued]) => queued);
+    const queuePeak = Math.max(...queues);
+    const firstQueuePeak = points.find(([, , queued]) => queued === queuePeak) as [number, number, number];
+    return {
+      samples: {
+        present: points.length,
+        expected: 120,
+        missing: 120 - points.length,
+        coveragePercent: (points.length / 120) * 100,
+      },
+      live: {
+        peak,
+        peakAt: new Date(T0 + firstPeak[0] * MIN).toISOString(),
+        p95: sorted[rank - 1],
+        mean: lives.reduce((a, b) => a + b, 0) / lives.length,
+      },
+      queue: {
+        peak: queuePeak,
+        peakAt: new Date(T0 + firstQueuePeak[0] * MIN).toISOString(),
+        minutesNonEmpty: points.filter(([, , queued]) => queued > 0).length,
+      },
+    };
+  }
+
+  it('reports each project’s own figures, sorted by name, a renamed project under its latest name', () => {
+    const report = computeTargetReport(account, period, samples, noPrevious);
+    const projects = report.projects ?? [];
+    expect(projects.map((p) => [p.project, p.name, p.region])).toEqual([
+      ['p-a', 'eu-001', 'eu-west-1'],
+      ['p-b', 'eu-002', 'eu-west-1'],
+      ['p-c', 'us-001', null],
+    ]);
+    for (const [i, project] of projects.entries()) {
+      const want = expected((seeded[i] as (typeof seeded)[number]).points);
+      expect(project.samples).toEqual(want.samples);
+      expect(project.live.peak).toBe(want.live.peak);
+      expect(project.live.peakAt).toBe(want.live.peakAt);
+      expect(project.live.p95).toBe(want.live.p95);
+      expect(project.live.mean).toBeCloseTo(want.live.mean, 12);
+      expect(project.queue).toEqual(want.queue);
+    }
+    // The facts the seed was made for.
+    expect(projects[1]?.live).toMatchObject({ peak: 40, peakAt: '2026-10-14T20:20:00.000Z' });
+    expect(projects[1]?.samples.missing).toBe(15);
+    expect(projects[2]?.samples).toMatchObject({ present: 60, missing: 60 });
+  });
+
+  it('keeps the target’s own figures the account total: the sum over its projects at each time', () => {
+    const report = computeTargetReport(account, period, samples, noPrevious);
+    const totals = new Map<number, { live: number; queued: number }>();
+    for (const { points } of seeded) {
+      for (const [m, live, queued] of points) {
+        const total = totals.get(m) ?? { live: 0, queued: 0 };
+        totals.set(m, { live: total.live + live, queued: total.queued + queued });
+      }
+    }
+    const want = expected([...totals].sort(([a], [b]) => a - b).map(([m, t]) => [m, t.live, t.queued]));
+    expect(report.samples).toEqual(want.samples);
+    expect(report.live.peak).toBe(want.live.peak);
+    expect(report.live.peakAt).toBe(want.live.peakAt);
+    expect(report.live.p95).toBe(want.live.p95);
+    expect(report.live.mean).toBeCloseTo(want.live.mean, 12);
+    expect(report.queue).toEqual(want.queue);
+    // The account's peak is more than any one project's.
+    expect(report.live.peak).toBeGreaterThan(
+      Math.max(...(report.projects ?? []).map((p) => p.live.peak ?? 0)),
+    );
+  });
+
+  it('has no projects for a target of one configured project, and an empty list for a quiet discovering one', () => {
+    const plain = samples.map(({ project: _, ...rest }) => rest);
+    expect(computeTargetReport(streampixel, period, plain, noPrevious).projects).toBeNull();
+    expect(computeTargetReport(account, period, [], noPrevious).projects).toEqual([]);
+    // Points that carry a project say so even when the config no longer discovers (a target changed since).
+    expect(projectReports({ ...account, discovers: false }, period, samples)).toHaveLength(3);
+  });
+
+  it('leaves samples outside the period out of the projects too', () => {
+    const outside = sample(period.to, 999, { queued: 99, project: A });
+    const projects = projectReports(account, period, [...samples, outside]) ?? [];
+    expect(projects[0]?.live.peak).toBe(expected((seeded[0] as (typeof seeded)[number]).points).live.peak);
+  });
+
+  it('drops the project from a sample that sums several', () => {
+    const [merged] = mergeByTime([sample(T0, 1, { project: A }), sample(T0, 2, { project: B })]);
+    expect(merged).not.toHaveProperty('project');
+    expect(mergeByTime([sample(T0, 1, { project: A })])[0]?.project).toBe(A);
   });
 });
 

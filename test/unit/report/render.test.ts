@@ -5,7 +5,7 @@ import {
   summarise,
   type TargetInfo,
 } from '../../../functions/report/compute.js';
-import type { Report, Sample } from '../../../functions/report/model.js';
+import type { ProjectTags, Report, Sample } from '../../../functions/report/model.js';
 import { renderChartSvg } from '../../../functions/report/render/chart.js';
 import { CSV_COLUMNS, renderCsv } from '../../../functions/report/render/csv.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
@@ -65,6 +65,26 @@ const targets: { info: TargetInfo; data: (range: { from: number; to: number }) =
     info: { name: 'idle, "quoted"', provider: 'imkit', endpoint: 'imkit.connectionCount', intervalMs: MIN },
     data: () => [],
   },
+  {
+    // Three discovered projects: eu-001 peaks at 30, eu-002 at 25 and has a gap, us-001 at 12 with no region.
+    info: {
+      name: 'account',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      intervalMs: 5 * MIN,
+      discovers: true,
+    },
+    data: (range) =>
+      PROJECTS.flatMap(({ tags, live }) =>
+        samples(range, 5 * MIN, (t) => ({ live: live(t), queued: live(t) > 28 ? 1 : 0, project: tags })),
+      ).filter((s) => s.project?.id !== 'p-2' || s.time < FROM + 6 * 3_600_000),
+  },
+];
+
+const PROJECTS: { tags: ProjectTags; live: (t: number) => number }[] = [
+  { tags: { id: 'p-1', name: 'eu-001', region: 'eu-west-1' }, live: (t) => wave(t, 15) },
+  { tags: { id: 'p-2', name: 'eu-002', region: 'eu-west-1' }, live: (t) => Math.min(25, wave(t, 20)) },
+  { tags: { id: 'p-3', name: 'us-001', region: null }, live: (t) => wave(t, 6) },
 ];
 
 function report(): Report {
@@ -101,11 +121,34 @@ describe('renderers', () => {
     expect(text).toMatch(/signalling +800 +1000 +80\.0 % +800 +0 \/ 0 +0 \/ 0/);
   });
 
+  it('table: a block of the discovered projects after the targets’, one row each, the total in the target’s row', () => {
+    const r = report();
+    const account = r.targets[3] as Report['targets'][number];
+    const text = renderTable(r);
+    const block = text.slice(text.indexOf('Per project (discovered)\n'));
+    const lines = block.trimEnd().split('\n');
+    expect(lines[1]).toMatch(
+      /^target +project +region +peak +peak at \(UTC\) +p95 +mean +queue peak +queue minutes +samples present +expected +coverage$/,
+    );
+    expect(lines.slice(2).map((line) => line.split(/ {2,}/).slice(0, 4))).toEqual([
+      ['account', 'eu-001', 'eu-west-1', '30'],
+      ['account', 'eu-002', 'eu-west-1', '25'],
+      ['account', 'us-001', '–', '12'],
+    ]);
+    expect(lines[3]).toMatch(/ 72 +288 +25\.0 %$/);
+    // The target's own row is the account total, not any one project's.
+    expect(account.live.peak).toBeGreaterThan(30);
+    expect(text).toMatch(new RegExp(`^account +${account.live.peak} `, 'm'));
+    // No such block when no target discovers projects.
+    expect(renderTable({ ...r, targets: r.targets.slice(0, 3) })).not.toContain('Per project');
+  });
+
   it('csv: a header of named columns, RFC 4180 quoting, empty cells where a figure does not apply', () => {
     const lines = renderCsv(report()).split('\r\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    expect(lines).toHaveLength(5); // header, 3 targets, final empty string
+    expect(lines).toHaveLength(9); // header, 4 targets, 3 projects, final empty string
     expect(lines[3]?.startsWith('"idle, ""quoted""",imkit,imkit.connectionCount,60,')).toBe(true);
+    expect(lines[3]?.endsWith(',target,,,')).toBe(true);
     const header = (lines[0] as string).split(',');
     const euProd = (lines[1] as string).split(',');
     const cell = (name: string) => euProd[header.indexOf(name)];
@@ -115,6 +158,40 @@ describe('renderers', () => {
     expect(cell('plan_max_connections')).toBe('');
   });
 
+  it('csv: a discovering target’s row (scope target, the total) followed by a row per project (scope project)', () => {
+    const r = report();
+    const account = r.targets[3] as Report['targets'][number];
+    const [head, ...rows] = renderCsv(r).trimEnd().split('\r\n');
+    const header = (head as string).split(',');
+    const cell = (row: string | undefined, name: string) => (row as string).split(',')[header.indexOf(name)];
+    const mine = rows.filter((row) => row.startsWith('account,'));
+    expect(mine.map((row) => [cell(row, 'scope'), cell(row, 'project'), cell(row, 'project_name')])).toEqual([
+      ['target', '', ''],
+      ['project', 'p-1', 'eu-001'],
+      ['project', 'p-2', 'eu-002'],
+      ['project', 'p-3', 'us-001'],
+    ]);
+    expect(cell(mine[0], 'peak_live')).toBe(String(account.live.peak));
+    expect(cell(mine[0], 'previous_samples_present')).toBe(String(account.previous.samplesPresent));
+    for (const [i, project] of (account.projects ?? []).entries()) {
+      const row = mine[i + 1];
+      expect(cell(row, 'region')).toBe(project.region ?? '');
+      expect(cell(row, 'peak_live')).toBe(String(project.live.peak));
+      expect(cell(row, 'peak_live_at')).toBe(project.live.peakAt);
+      expect(cell(row, 'p95_live')).toBe(String(project.live.p95));
+      expect(cell(row, 'mean_live')).toBe(String(project.live.mean));
+      expect(cell(row, 'peak_queued')).toBe(String(project.queue?.peak));
+      expect(cell(row, 'queue_minutes')).toBe(String(project.queue?.minutesNonEmpty));
+      expect(cell(row, 'samples_present')).toBe(String(project.samples.present));
+      expect(cell(row, 'samples_expected')).toBe('288');
+      // The previous period and the change are the target's: empty on a project's row.
+      expect(cell(row, 'previous_samples_present')).toBe('');
+      expect(cell(row, 'peak_change')).toBe('');
+    }
+    // No other target has project rows.
+    expect(rows.filter((row) => cell(row, 'scope') === 'project')).toHaveLength(3);
+  });
+
   it('json: one array of per-target objects, each with its target and period', () => {
     const json = JSON.parse(renderJson(report()));
     expect(Array.isArray(json)).toBe(true);
@@ -122,8 +199,18 @@ describe('renderers', () => {
       'eu-prod',
       'signalling',
       'idle, "quoted"',
+      'account',
     ]);
     expect(json[0]).toMatchObject({ from: '2026-10-14T00:00:00.000Z', to: '2026-10-15T00:00:00.000Z' });
+    expect(json[0].projects).toBeNull();
+    expect(json[3].projects.map((p: { name: string }) => p.name)).toEqual(['eu-001', 'eu-002', 'us-001']);
+    expect(json[3].projects[1]).toMatchObject({
+      project: 'p-2',
+      region: 'eu-west-1',
+      samples: { present: 72, expected: 288, missing: 216, coveragePercent: 25 },
+      live: { peak: 25 },
+      queue: { peak: 0, minutesNonEmpty: 0 },
+    });
   });
 
   it('md: a title and pipe tables with right-aligned numbers', () => {
@@ -132,12 +219,25 @@ describe('renderers', () => {
     expect(md).toContain('| target | peak | peak at (UTC) |');
     expect(md).toContain('| --- | ---: | --- |');
     expect(md).toContain('## Metered plan and overage');
+    expect(md).toContain('## Per project (discovered)');
+    expect(md).toMatch(/^\| account \| eu-001 \| eu-west-1 \| 30 \| /m);
+    expect(md).toMatch(/^\| account \| us-001 \| – \| 12 \| /m);
+  });
+
+  it('names two projects of one name by their ids as well', () => {
+    const r = report();
+    const account = r.targets[3] as Report['targets'][number];
+    const twins = (account.projects ?? []).map((p) => ({ ...p, name: 'eu' }));
+    const text = renderTable({ ...r, targets: [{ ...account, projects: twins }] });
+    expect(text).toMatch(/^account +eu \(p-1\) +eu-west-1 /m);
+    expect(text).toMatch(/^account +eu \(p-3\) +– /m);
   });
 
   it('html: one self-contained document, a chart per target with data, no script and nothing to fetch', async () => {
     const html = await renderHtml(report());
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    // One chart per target, none per project.
+    expect(html.match(/<svg/g)).toHaveLength(4);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
     // The only URLs are the SVG namespaces, which name and fetch nothing.
     const namespaces = ['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink'];
@@ -145,6 +245,23 @@ describe('renderers', () => {
     expect(urls).toEqual([]);
     expect(html).toContain('idle, &quot;quoted&quot;');
     expect(html).toContain("default-src 'none'");
+  });
+
+  it('html: the projects of a discovering target in a table under its chart, the busiest in bold', async () => {
+    const html = await renderHtml(report());
+    const section = html.slice(html.indexOf('<section class="target" id="target-account">'));
+    const chart = section.indexOf('<figure class="chart">');
+    const table = section.indexOf('<h3>Projects <span class="muted">3 projects');
+    expect(chart).toBeGreaterThan(0);
+    expect(table).toBeGreaterThan(chart);
+    const rows = section.slice(table).match(/<tr[^>]*>.*?<\/tr>/g) ?? [];
+    expect(rows[0]).toContain('<th>project</th>');
+    expect(rows[1]).toMatch(/^<tr class="top"><td>eu-001<\/td><td>eu-west-1<\/td><td class="num">30<\/td>/);
+    expect(rows[2]).toMatch(/^<tr class="gap"><td>eu-002<\/td>/);
+    expect(rows[3]).toMatch(/^<tr><td>us-001<\/td><td>–<\/td>/);
+    expect(html).toContain('the sum over its projects');
+    // Targets of one configured project have no such table.
+    expect(html.slice(0, html.indexOf('id="target-account"'))).not.toContain('<h3>Projects');
   });
 });
 
