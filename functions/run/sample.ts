@@ -146,7 +146,8 @@ export async function takeSample(
     );
     return record(sample);
   } catch (error) {
-    const failure = error instanceof AttemptFailedError ? error.failure : unexpectedFailure(error);
+    // A rotated secret that no longer parses is a config failure like any other.
+    const failure = error instanceof AttemptFailedError ? error.failure : configFailure(error);
     if (failure.outcome === 'rate_limited') {
       context.backoff.set(
         target.name,
