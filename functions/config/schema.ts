@@ -208,8 +208,8 @@ export const configSchema = z
       .int()
       .min(1)
       .max(256)
-      .default(16)
-      .describe('How many requests one run has in flight at most. Default 16.'),
+      .default(32)
+      .describe('How many requests one run has in flight at most. Default 32.'),
     maxInFlightPerAccount: z
       .number()
       .int()

@@ -101,10 +101,10 @@ describe('parseConfig: the example config', () => {
     expect(config.targets[2]?.baseUrl).toBe('https://acme.imkit.io');
   });
 
-  it('applies the defaults: timeout 10 s, concurrency 16, maxAttempts 3, apiVersion 2, shardSize 200', () => {
+  it('applies the defaults: timeout 10 s, concurrency 32, maxAttempts 3, apiVersion 2, shardSize 200', () => {
     expect(config.targets[1]?.timeout).toBe(10_000);
     expect(config.targets[1]?.tags).toEqual({});
-    expect(config.concurrency).toBe(16);
+    expect(config.concurrency).toBe(32);
     expect(config.maxAttempts).toBe(3);
     expect(config.influx.apiVersion).toBe(2);
     expect(config.influx.timeout).toBe(10_000);
