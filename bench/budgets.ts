@@ -1,0 +1,88 @@
+import type { BenchResults, TickRow } from './results.js';
+
+/** One budget of the performance issue, checked against one bench run. */
+export interface BudgetCheck {
+  budget: string;
+  measured: string;
+  pass: boolean;
+}
+
+/** The budgets' thresholds; MB are 10^6 bytes. */
+export const BUDGETS = {
+  tickTargets: 1_000,
+  tickRatio: 1.3,
+  peakRssMb: 160,
+  naiveTargets: 100,
+  naiveSlowdown: 20,
+  writerShare: 0.5,
+  bundleBytes: 1_500_000,
+  coldImportMs: 300,
+} as const;
+
+/** The `spread` tick of `targets` at `concurrency`: the run's own bound, not one account's cap. */
+export function tickRow(results: BenchResults, targets: number, concurrency: number): TickRow | undefined {
+  return results.ticks.find(
+    (row) => row.setup === 'spread' && row.targets === targets && row.concurrency === concurrency,
+  );
+}
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+/**
+ * The budgets, judged on warm runs (a schedule that fires every minute keeps its function warm; the first run of
+ * a fresh process is shown beside it). A scenario missing from the run fails its budget.
+ */
+export function checkBudgets(results: BenchResults): BudgetCheck[] {
+  const checks: BudgetCheck[] = [];
+  const tick = tickRow(results, BUDGETS.tickTargets, results.defaultConcurrency);
+  const tickRatio = tick ? tick.result.warm.wallMs / tick.limitMs : Number.NaN;
+  checks.push({
+    budget: `${BUDGETS.tickTargets} targets at ${results.latencyMs} ms: within ${BUDGETS.tickRatio}× of the limit`,
+    measured: tick
+      ? `${fixed(tickRatio)}× (first run of the process ${fixed(tick.result.first.wallMs / tick.limitMs)}×)`
+      : 'not run',
+    pass: tickRatio <= BUDGETS.tickRatio,
+  });
+  // The deployed handler holds the AWS SDK and Powertools besides the collector: its peak is what Lambda sees.
+  const deployed = results.handler.rows.find((row) => row.targets === BUDGETS.tickTargets);
+  const collectorPeak = tick ? Math.max(tick.result.first.peakRssMb, tick.result.warm.peakRssMb) : Number.NaN;
+  const handlerPeak = deployed ? Math.max(...deployed.runs.map((run) => run.peakRssMb)) : Number.NaN;
+  const peakRss = Math.max(collectorPeak, Number.isNaN(handlerPeak) ? 0 : handlerPeak);
+  checks.push({
+    budget: `${BUDGETS.tickTargets} targets: peak RSS under ${BUDGETS.peakRssMb} MB`,
+    measured: tick
+      ? `${fixed(collectorPeak, 0)} MB (deployed handler: ${Number.isNaN(handlerPeak) ? 'not run' : `${fixed(handlerPeak, 0)} MB`})`
+      : 'not run',
+    pass: peakRss < BUDGETS.peakRssMb,
+  });
+  const naive = results.naive.find((row) => row.targets === BUDGETS.naiveTargets);
+  const collector = tickRow(results, BUDGETS.naiveTargets, results.defaultConcurrency);
+  const slowdown = naive && collector ? naive.result.wallMs / collector.result.warm.wallMs : Number.NaN;
+  checks.push({
+    budget: `naive poller at ${BUDGETS.naiveTargets} targets at least ${BUDGETS.naiveSlowdown}× slower`,
+    measured:
+      naive && collector
+        ? `${fixed(slowdown, 1)}× (at most ${fixed(naive.result.wallMs / collector.limitMs, 1)}× at concurrency ` +
+          `${results.defaultConcurrency}: the naive time over the collector's limit)`
+        : 'not run',
+    pass: slowdown >= BUDGETS.naiveSlowdown,
+  });
+  const share = results.write.rawMs / results.write.writerMs;
+  checks.push({
+    budget: `writer throughput at least ${BUDGETS.writerShare * 100} % of the raw post`,
+    measured: `${fixed(share * 100, 0)} %`,
+    pass: share >= BUDGETS.writerShare,
+  });
+  checks.push({
+    budget: `handler bundle under ${BUDGETS.bundleBytes / 1e6} MB`,
+    measured: `${fixed(results.bundle.bytes / 1e6)} MB`,
+    pass: results.bundle.bytes < BUDGETS.bundleBytes,
+  });
+  const imported = results.coldImport.deployed.importMs;
+  checks.push({
+    budget: `cold import under ${BUDGETS.coldImportMs} ms`,
+    measured: `${fixed(imported, 0)} ms`,
+    pass: imported < BUDGETS.coldImportMs,
+  });
+  return checks;
+}

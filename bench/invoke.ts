@@ -1,0 +1,62 @@
+/**
+ * The deployed handler, invoked as Lambda invokes it: `node invoke.mjs '<InvokeSpec as JSON>'` imports the
+ * handler's bundle (built as `NodejsFunction` builds it), then calls `handler` once per target group, in one
+ * process, and prints one line of JSON, an `InvokeResult`. The environment (config path, Secrets Manager
+ * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types, so the
+ * process holds the handler's code and nothing else of the bench.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { CollectEvent, CollectResult } from '../functions/handlers/collect.js';
+import type { InvokeResult, InvokeSpec } from './spec.js';
+
+type Handler = (event: CollectEvent, context: Context) => Promise<CollectResult>;
+
+const MINUTE_MS = 60_000;
+/**
+ * The handler skips a sample more than half its interval late (a one-minute target: 30 s), and EventBridge sends
+ * the minute's start as `time`: an invocation starts in a minute's first seconds, as a scheduled one would.
+ */
+const LATEST_START_IN_MINUTE_MS = 15_000;
+
+/** What the handler reads of its context: the rest is Lambda's bookkeeping. */
+function contextFor(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+}
+
+/** Waits, when needed, for the next minute to start; returns that minute's start, the event's `time`. */
+async function scheduledMinute(): Promise<number> {
+  const intoMinute = Date.now() % MINUTE_MS;
+  if (intoMinute > LATEST_START_IN_MINUTE_MS) await sleep(MINUTE_MS - intoMinute + 200);
+  return Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as InvokeSpec;
+const importStarted = performance.now();
+const { handler } = (await import(pathToFileURL(spec.bundle).href)) as { handler: Handler };
+const importMs = performance.now() - importStarted;
+const rssAfterImportMb = process.memoryUsage().rss / 1e6;
+
+const runs: InvokeResult['runs'] = [];
+for (const targets of spec.groups) {
+  const time = new Date(await scheduledMinute()).toISOString();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await handler({ time, targets }, contextFor(spec.timeoutMs));
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  runs.push({
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    // maxRSS is in KiB; the bench counts MB as 10^6 bytes throughout.
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+    samples: result.samples,
+    failed: result.failed,
+    pointsWritten: result.pointsWritten,
+  });
+}
+const output: InvokeResult = { kind: 'invoke', importMs, rssAfterImportMb, runs };
+// Powertools' logger and metrics write to stdout too: the result is the last line.
+process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -1,0 +1,191 @@
+import type { BudgetCheck } from './budgets.js';
+import { tickRow } from './budgets.js';
+import type { CostLine } from './cost.js';
+import type { BenchResults, TickSetup } from './results.js';
+
+/** A Markdown table (GitHub's flavour): readable in a terminal, pasted as is into the README. */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+const ms = (value: number): string => `${Math.round(value).toLocaleString('en-US')}`;
+const ratio = (value: number): string => `${value.toFixed(2)}×`;
+const mb = (value: number): string => value.toFixed(0);
+const usd = (value: number): string => `$${value < 10 ? value.toFixed(2) : value.toFixed(0)}`;
+
+export function tickTable(results: BenchResults, setup: TickSetup): string {
+  const rows = results.ticks
+    .filter((row) => row.setup === setup)
+    .map((row) => {
+      const { first, warm } = row.result;
+      const concurrency =
+        row.concurrency === results.defaultConcurrency
+          ? `${row.concurrency} (default)`
+          : `${row.concurrency}`;
+      return [
+        `${row.targets}`,
+        concurrency,
+        `${row.perAccount}`,
+        ms(row.limitMs),
+        `${ms(warm.wallMs)} (${ratio(warm.wallMs / row.limitMs)})`,
+        `${ms(first.wallMs)} (${ratio(first.wallMs / row.limitMs)})`,
+        ms(warm.cpuMs),
+        mb(Math.max(first.peakRssMb, warm.peakRssMb)),
+      ];
+    });
+  return markdownTable(
+    [
+      'targets',
+      'concurrency',
+      'per account',
+      'limit ms',
+      'warm run ms (× limit)',
+      'first run ms (× limit)',
+      'CPU ms',
+      'peak RSS MB',
+    ],
+    rows,
+  );
+}
+
+export function naiveTable(results: BenchResults): string {
+  // The default and the next two concurrencies up: what a higher default would buy.
+  const concurrencies = [...new Set(results.ticks.map((row) => row.concurrency))]
+    .filter((concurrency) => concurrency >= results.defaultConcurrency)
+    .sort((a, b) => a - b)
+    .slice(0, 3);
+  const rows = results.naive.map((row) => [
+    `${row.targets}`,
+    ms(row.result.wallMs),
+    ms(row.result.cpuMs),
+    ...concurrencies.map((concurrency) => {
+      const tick = tickRow(results, row.targets, concurrency);
+      return tick
+        ? `${ms(tick.result.warm.wallMs)} (${ratio(row.result.wallMs / tick.result.warm.wallMs)})`
+        : '–';
+    }),
+  ]);
+  const label = (concurrency: number): string =>
+    `collector ms, concurrency ${concurrency}${concurrency === results.defaultConcurrency ? ' (default)' : ''} (naive ÷ it)`;
+  return markdownTable(['targets', 'naive ms', 'naive CPU ms', ...concurrencies.map(label)], rows);
+}
+
+export function writeTable(results: BenchResults): string {
+  const { write } = results;
+  const perSecond = (elapsed: number): string => ms((write.points / elapsed) * 1000);
+  return markdownTable(
+    ['path', 'points', 'ms per batch', 'points/s', 'share of raw'],
+    [
+      [
+        'InfluxWriter.write (v1 /write, gzip)',
+        `${write.points}`,
+        ms(write.writerMs),
+        perSecond(write.writerMs),
+        `${((write.rawMs / write.writerMs) * 100).toFixed(0)} %`,
+      ],
+      ['raw fetch POST, one body', `${write.points}`, ms(write.rawMs), perSecond(write.rawMs), '100 %'],
+    ],
+  );
+}
+
+export function coldTable(results: BenchResults): string {
+  const { bundle, coldImport } = results;
+  const row = (label: string, run: typeof coldImport.deployed): string[] => [
+    label,
+    ms(run.importMs),
+    ms(run.readyMs),
+    mb(run.rssMb),
+  ];
+  return [
+    `handler bundle: ${(bundle.bytes / 1e6).toFixed(2)} MB minified ESM (+ ${(bundle.mapBytes / 1e6).toFixed(2)} MB source map)`,
+    '',
+    markdownTable(
+      ['node options', 'import ms', 'process start → ready ms', 'RSS after import MB'],
+      [
+        row(`\`${coldImport.deployed.nodeOptions}\` (as deployed)`, coldImport.deployed),
+        row('none', coldImport.withoutSourceMaps),
+      ],
+    ),
+  ].join('\n');
+}
+
+/**
+ * One row per target count and interval, at the function's memory size (measured and CPU-bound) and at a smaller
+ * one (CPU-bound: less memory is less CPU, and the tick stretches).
+ */
+export function costTable(lines: readonly CostLine[]): string {
+  const [memoryMb, smallerMb] = [...new Set(lines.map((line) => line.memoryMb))].sort((a, b) => b - a);
+  const smaller = (line: CostLine): CostLine | undefined =>
+    lines.find(
+      (other) =>
+        other.memoryMb === smallerMb &&
+        other.targets === line.targets &&
+        other.intervalSeconds === line.intervalSeconds,
+    );
+  return markdownTable(
+    [
+      'targets',
+      'interval',
+      'invocations/tick',
+      `billed s per run (${memoryMb} MB)`,
+      `$/month (${memoryMb} MB)`,
+      'billed s if CPU-bound',
+      '$/month if CPU-bound',
+      ...(smallerMb === undefined ? [] : [`$/month at ${smallerMb} MB if CPU-bound`]),
+    ],
+    lines
+      .filter((line) => line.memoryMb === memoryMb)
+      .map((line) => [
+        `${line.targets}`,
+        `${line.intervalSeconds} s`,
+        `${line.shards}`,
+        (line.billedMs / 1000).toFixed(2),
+        usd(line.totalUsd),
+        (line.cpuBoundBilledMs / 1000).toFixed(2),
+        usd(line.cpuBoundTotalUsd),
+        ...(smallerMb === undefined ? [] : [usd(smaller(line)?.cpuBoundTotalUsd ?? Number.NaN)]),
+      ]),
+  );
+}
+
+export function budgetTable(checks: readonly BudgetCheck[]): string {
+  return markdownTable(
+    ['budget', 'measured', 'verdict'],
+    checks.map((check) => [check.budget, check.measured, check.pass ? 'pass' : 'FAIL']),
+  );
+}
+
+export function handlerTable(results: BenchResults): string {
+  const { handler } = results;
+  const table = markdownTable(
+    [
+      'targets',
+      'concurrency',
+      'limit ms',
+      'warm run ms (× limit)',
+      'run before it ms (× limit)',
+      'CPU ms',
+      'peak RSS MB',
+    ],
+    handler.rows.map((row) => {
+      const [before, warm] = row.runs;
+      const cell = (run: typeof before): string =>
+        run ? `${ms(run.wallMs)} (${ratio(run.wallMs / row.limitMs)})` : '–';
+      return [
+        `${row.targets}`,
+        `${row.concurrency}`,
+        ms(row.limitMs),
+        cell(warm),
+        `${cell(before)}${row.coldStart ? ', cold start' : ''}`,
+        warm ? ms(warm.cpuMs) : '–',
+        mb(Math.max(...row.runs.map((run) => run.peakRssMb))),
+      ];
+    }),
+  );
+  return `${table}\n\nimport ${ms(handler.importMs)} ms, RSS after import ${mb(handler.rssAfterImportMb)} MB`;
+}
