@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { runProcess } from '../test/support/process.js';
 
 /** ESM bundles have no `require`; some CommonJS dependencies still call it for Node built-ins (as in infra/). */
 export const REQUIRE_SHIM =
@@ -48,29 +48,15 @@ export function runNode<T>(
   argument: unknown,
   options: RunOptions = {},
 ): Promise<ChildOutput<T>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify(argument)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 180_000,
-      env: options.env ?? process.env,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      const lines = stdout.trim().split('\n');
-      const line = lines.pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`${basename(script)} exited with ${code ?? signal}: ${stderr.trim().slice(-2000)}`));
-        return;
-      }
-      resolve({ result: JSON.parse(line) as T, log: [...lines, ...stderr.trim().split('\n')] });
-    });
+  return runProcess(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify(argument)], {
+    timeoutMs: options.timeoutMs ?? 180_000,
+    env: options.env ?? process.env,
+  }).then(({ code, signal, stdout, stderr }) => {
+    const lines = stdout.trim().split('\n');
+    const line = lines.pop() ?? '';
+    if (code !== 0 || line === '') {
+      throw new Error(`${basename(script)} exited with ${code ?? signal}: ${stderr.trim().slice(-2000)}`);
+    }
+    return { result: JSON.parse(line) as T, log: [...lines, ...stderr.trim().split('\n')] };
   });
 }

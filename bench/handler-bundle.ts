@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { runProcess } from '../test/support/process.js';
 import { REQUIRE_SHIM } from './child.js';
 import { median } from './stats.js';
 
@@ -75,33 +75,19 @@ function importOnce(file: string, nodeOptions: string): Promise<ColdImport> {
     'process.stdout.write(JSON.stringify({ importMs: ready - started, readyMs: ready,',
     '  rssMb: process.memoryUsage().rss / 1e6 }));',
   ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      // Only what Lambda would set: the bench's own NODE_OPTIONS (tsx's loader) must not leak in.
-      // The spill bucket's client is built at import (no request is made): the deployed function has one.
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...LAMBDA_LIKE_ENV,
-        SPILL_BUCKET: 'bench-spill',
-        NODE_OPTIONS: nodeOptions,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0)
-        reject(new Error(`importing the handler bundle failed (${code}): ${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(stdout) as ColdImport);
-    });
+  return runProcess(process.execPath, ['--input-type=module', '-e', script], {
+    // Only what Lambda would set: the bench's own NODE_OPTIONS (tsx's loader) must not leak in.
+    // The spill bucket's client is built at import (no request is made): the deployed function has one.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...LAMBDA_LIKE_ENV,
+      SPILL_BUCKET: 'bench-spill',
+      NODE_OPTIONS: nodeOptions,
+    },
+    timeoutMs: 30_000,
+  }).then(({ code, stdout, stderr }) => {
+    if (code !== 0) throw new Error(`importing the handler bundle failed (${code}): ${stderr.slice(-2000)}`);
+    return JSON.parse(stdout) as ColdImport;
   });
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   SERVICE_NAME,
 } from '../../../infra/constructs/collector-function.js';
 import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { runProcess } from '../../support/process.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
 
@@ -84,37 +84,24 @@ function invoke(bundle: Bundle, env: Record<string, string>, event: unknown): Pr
     const result = await handler(${JSON.stringify(event)}, context);
     process.stdout.write('\\nRESULT ' + JSON.stringify({ result, rss: process.memoryUsage().rss }) + '\\n');
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: bundle.dir,
-      env: { PATH: process.env.PATH ?? '', ...bundle.environment, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const lines = stdout.split('\n').filter((line) => line.trim() !== '');
-      const last = lines.find((line) => line.startsWith('RESULT '));
-      const parsed = last
-        ? (JSON.parse(last.slice('RESULT '.length)) as { result: unknown; rss: number })
-        : undefined;
-      resolve({
-        code,
-        result: parsed?.result,
-        rssMb: (parsed?.rss ?? 0) / 1024 / 1024,
-        stderr,
-        lines: lines
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>),
-      });
-    });
+  return runProcess(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: bundle.dir,
+    env: { PATH: process.env.PATH ?? '', ...bundle.environment, ...env },
+  }).then(({ code, stdout, stderr }) => {
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+    const last = lines.find((line) => line.startsWith('RESULT '));
+    const parsed = last
+      ? (JSON.parse(last.slice('RESULT '.length)) as { result: unknown; rss: number })
+      : undefined;
+    return {
+      code,
+      result: parsed?.result,
+      rssMb: (parsed?.rss ?? 0) / 1024 / 1024,
+      stderr,
+      lines: lines
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    };
   });
 }
 

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { loadConfig } from '../../../functions/config/load.js';
+import { type ProcessResult, runProcess } from '../../support/process.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const EXAMPLE_FILE = join(ROOT, 'collector.config.example.json');
@@ -23,32 +23,11 @@ const OFFLINE_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** `npx cdk synth --quiet -o OUTDIR …` from the repository root, as a user on a fresh clone would run it. */
-function cdkSynth(outdir: string, args: string[] = []): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['cdk', 'synth', '--quiet', '--output', outdir, ...args], {
-      cwd: ROOT,
-      env: OFFLINE_ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+function cdkSynth(outdir: string, args: string[] = []): Promise<ProcessResult> {
+  return runProcess('npx', ['cdk', 'synth', '--quiet', '--output', outdir, ...args], {
+    cwd: ROOT,
+    env: OFFLINE_ENV,
   });
 }
 
