@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# npm's pretest step: the integration tests start a throw-away InfluxDB 1.x (`influxd`) on loopback
-# and fail loudly without it, so make sure it is installed before they run.
+# npm's pretest step: the integration tests start a throw-away InfluxDB 1.x (`influxd`) on loopback and
+# render the HTML report in headless Chromium, and fail loudly without them, so install them first (as root).
 set -euo pipefail
 
+ensure_influxd() {
 if command -v influxd >/dev/null 2>&1; then
-  exit 0
+  return 0
 fi
 
 echo "influxd is missing: installing Debian's influxdb package (the tests start a throw-away InfluxDB 1.6.7 on loopback)" >&2
@@ -49,3 +50,17 @@ if [[ "$port_was_busy" == false ]] && default_port_in_use; then
 fi
 
 command -v influxd >/dev/null 2>&1 || explain_and_fail
+}
+
+ensure_influxd
+
+# The HTML report is rendered in headless Chromium by one test: Debian's package, never a downloaded browser.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "chromium is missing: installing Debian's chromium package (a test renders the HTML report in it)" >&2
+  if [[ "$(id -u)" -ne 0 ]]; then
+    echo "Not running as root: install it with 'sudo apt-get install -y chromium', then run the tests again." >&2
+    exit 1
+  fi
+  if ! apt-cache policy chromium 2>/dev/null | grep -Eq 'Candidate: [^(]'; then apt-get update -qq; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+fi
