@@ -7,7 +7,7 @@ import { LineProtocolPrinter } from '../influx/dry-run.js';
 import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, lostBatches, type RunLog, type RunSummary } from '../run/collect.js';
+import { collect, limitsOf, type RunLog, type RunSummary, sleepUntil, tally } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce, planTick } from '../schedule/plan.js';
@@ -132,7 +132,7 @@ async function collectForever(
   });
   while (!wiring.signal?.aborted) {
     const tick = Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS;
-    await sleepUntil(tick, wiring.signal);
+    await sleepUntil(tick, Date.now, wiring.signal);
     if (wiring.signal?.aborted) break;
     const due = targets.filter((target) => target.interval < MINUTE_MS || tick % target.interval === 0);
     if (due.length === 0) continue;
@@ -162,11 +162,7 @@ async function collectForever(
 }
 
 function report(summary: RunSummary, { sink, spill, log }: Wiring): number {
-  const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
-  const count = (batches: RunSummary['unwritten']) =>
-    batches.reduce((sum, batch) => sum + batch.lines.length, 0);
-  const lost = count(lostBatches(summary));
-  const spilled = count(summary.unwritten) - lost;
+  const { failed, pointsSpilled: spilled, pointsLost: lost } = tally(summary);
   log.info('run finished', {
     samples: summary.records.length,
     ok: summary.records.length - failed,
@@ -181,18 +177,6 @@ function report(summary: RunSummary, { sink, spill, log }: Wiring): number {
   });
   const clean = failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
   return clean ? EXIT.ok : EXIT.failed;
-}
-
-function sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, time - Date.now()));
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 runIfMain(import.meta.url, 'collector', runCollectCli);

@@ -1,8 +1,8 @@
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config, Target } from '../config/schema.js';
-import type { AccountLimit, ProjectDiscovery } from '../discovery/discover.js';
+import { accountLimiter, type ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
 import { isDiscovering } from '../discovery/target.js';
+import { aligned } from '../report/render/table.js';
 import type { RunSecrets } from '../run/credentials.js';
 import { redact } from '../run/redact.js';
 import { SecretError } from '../secrets/source.js';
@@ -25,12 +25,7 @@ export async function listProjects(
     );
     return 2;
   }
-  const accounts = new Map<string, LimitFunction>();
-  const limit: AccountLimit = (account, task) => {
-    const key = account ?? '';
-    if (!accounts.has(key)) accounts.set(key, pLimit(config.maxInFlightPerAccount));
-    return (accounts.get(key) as LimitFunction)(task);
-  };
+  const limit = accountLimiter(config.maxInFlightPerAccount);
   let failed = false;
   for (const target of discovering) {
     try {
@@ -67,7 +62,8 @@ export async function listProjects(
               ? 'no (excluded)'
               : 'no (not matched)',
       ]);
-      out.write(table(['id', 'name', 'region', 'status', 'polled'], rows));
+      const header = ['id', 'name', 'region', 'status', 'polled'];
+      out.write(`${aligned({ header, numeric: header.map(() => false), rows }, '  ')}\n`);
     } catch (error) {
       if (!(error instanceof SecretError)) throw error;
       failed = true;
@@ -75,16 +71,4 @@ export async function listProjects(
     }
   }
   return failed ? 1 : 0;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd()}\n`;
-  return [line(header), ...rows.map(line)].join('');
 }

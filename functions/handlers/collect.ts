@@ -7,7 +7,7 @@ import { selectTargets } from '../config/select.js';
 import { ProjectDiscovery } from '../discovery/discover.js';
 import { openInfluxWriter } from '../influx/open.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, lostBatches } from '../run/collect.js';
+import { collect, limitsOf, lostBatches, tally } from '../run/collect.js';
 import { RunSecrets } from '../run/credentials.js';
 import { writeReserveMs } from '../schedule/budget.js';
 import { planTick } from '../schedule/plan.js';
@@ -81,16 +81,14 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   );
   await backoff.save(scope, names);
 
-  const failed = summary.records.filter((record) => record.outcome !== 'ok').length;
+  const { failed, pointsSpilled: spilled, pointsLost } = tally(summary);
   const lost = lostBatches(summary);
-  const count = (batches: typeof lost) => batches.reduce((sum, batch) => sum + batch.lines.length, 0);
-  const spilled = count(summary.unwritten) - count(lost);
   metrics.addMetric(METRIC.samplesTaken, MetricUnit.Count, summary.records.length);
   metrics.addMetric(METRIC.samplesFailed, MetricUnit.Count, failed);
   metrics.addMetric(METRIC.pointsWritten, MetricUnit.Count, summary.pointsWritten);
   metrics.addMetric(METRIC.pointsSpilled, MetricUnit.Count, spilled);
   metrics.addMetric(METRIC.pointsRejected, MetricUnit.Count, summary.rejected);
-  metrics.addMetric(METRIC.pointsLost, MetricUnit.Count, count(lost));
+  metrics.addMetric(METRIC.pointsLost, MetricUnit.Count, pointsLost);
   metrics.addMetric(METRIC.pointsReplayed, MetricUnit.Count, summary.replay.points);
   metrics.publishStoredMetrics();
   logger.info('run finished', {
@@ -104,7 +102,7 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   if (lost.length > 0) {
     const why = lost.map((batch) => `${new Date(batch.at).toISOString()}: ${batch.error.message}`);
     throw new Error(
-      `${count(lost)} point(s) could be neither written to InfluxDB nor spilled: ${why.join('; ')}`,
+      `${pointsLost} point(s) could be neither written to InfluxDB nor spilled: ${why.join('; ')}`,
     );
   }
   return {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import pRetry from 'p-retry';
 import type { InfluxConfig } from '../config/schema.js';
@@ -100,7 +101,7 @@ export class InfluxWriter implements PointSink {
         onFailedAttempt: async ({ error, retriesLeft }) => {
           const wait = retryAfterMs(error);
           if (retriesLeft > 0 && wait > 0 && isRetryable(error))
-            await delay(Math.min(wait, this.options.maxRetryDelayMs));
+            await sleep(Math.min(wait, this.options.maxRetryDelayMs));
         },
       },
     );
@@ -166,10 +167,6 @@ async function beforeDeadline(writing: Promise<void>, deadline: number): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function writeErrorOf(error: unknown, attempts: number): WriteError {

@@ -1,7 +1,7 @@
-import pLimit, { type LimitFunction } from 'p-limit';
+import { setTimeout } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
-import type { AccountLimit } from '../discovery/discover.js';
-import { ProjectDiscovery } from '../discovery/discover.js';
+import { accountLimiter, ProjectDiscovery } from '../discovery/discover.js';
 import { expandDiscovery } from '../discovery/expand.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
@@ -92,16 +92,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const now = deps.now ?? Date.now;
   const started = now();
   const limit = pLimit(deps.concurrency);
-  const accounts = new Map<string, LimitFunction>();
-  const limitAccount: AccountLimit = (account, task) => {
-    if (!account) return task();
-    let accountLimit = accounts.get(account);
-    if (!accountLimit) {
-      accountLimit = pLimit(deps.maxInFlightPerAccount ?? 4);
-      accounts.set(account, accountLimit);
-    }
-    return accountLimit(task);
-  };
+  const limitAccount = accountLimiter(deps.maxInFlightPerAccount ?? 4);
   const samplingStop = AbortSignal.timeout(Math.max(0, plan.stopSamplingAt - started));
   const signal = deps.signal ? AbortSignal.any([deps.signal, samplingStop]) : samplingStop;
   const context: SampleContext = {
@@ -234,16 +225,25 @@ export function lostBatches(summary: RunSummary): UnwrittenBatch[] {
   return summary.unwritten.filter((batch) => batch.spilledAs === undefined);
 }
 
-function sleepUntil(time: number, now: () => number, signal?: AbortSignal): Promise<void> {
+/** The counts a run reports (log line, metrics): failed samples, and points spilled or lost. */
+export function tally(summary: RunSummary): { failed: number; pointsSpilled: number; pointsLost: number } {
+  const points = (batches: readonly UnwrittenBatch[]) =>
+    batches.reduce((sum, batch) => sum + batch.lines.length, 0);
+  const pointsLost = points(lostBatches(summary));
+  return {
+    failed: summary.records.filter((record) => record.outcome !== 'ok').length,
+    pointsSpilled: points(summary.unwritten) - pointsLost,
+    pointsLost,
+  };
+}
+
+/** Resolves at `time` (epoch ms), or at once when `signal` aborts: a stop ends the wait, it is not an error. */
+export async function sleepUntil(
+  time: number,
+  now: () => number = Date.now,
+  signal?: AbortSignal,
+): Promise<void> {
   const wait = time - now();
-  if (wait <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, wait);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  if (wait <= 0 || signal?.aborted) return;
+  await setTimeout(wait, undefined, signal ? { signal } : {}).catch(() => undefined);
 }

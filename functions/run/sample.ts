@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { AccountLimit } from '../discovery/discover.js';
 import { httpGet, TransportError } from '../http/get.js';
@@ -187,8 +188,4 @@ function configFailure(error: unknown): Failure {
 function unexpectedFailure(error: unknown): Failure {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { outcome: 'bad_response', httpStatus: 0, message: shortMessage(message), retryable: false };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -17,7 +17,8 @@ export function renderTable(report: Report): string {
   return `${blocks.join('\n\n')}\n`;
 }
 
-function aligned(table: TableData): string {
+/** Columns padded to their widest cell (numbers to the right), each line starting with `indent`. */
+export function aligned(table: TableData, indent = ''): string {
   const widths = table.header.map((title, column) =>
     Math.max(title.length, ...table.rows.map((row) => (row[column] ?? '').length)),
   );
@@ -28,6 +29,7 @@ function aligned(table: TableData): string {
         return table.numeric[column] ? cell.padStart(width) : cell.padEnd(width);
       })
       .join('  ')
+      .replace(/^/, indent)
       .trimEnd();
   return [line(table.header), ...table.rows.map(line)].join('\n');
 }
