@@ -87,16 +87,24 @@ export function usageTable(targets: readonly TargetReport[]): TableData {
     numeric: [false, true, false, true, true, true, true, true, true],
     rows: targets.map((t) => [
       t.target,
-      num(t.live.peak),
-      utcMinute(t.live.peakAt),
-      num(t.live.p95),
-      num(t.live.mean, 1),
-      num(t.queue?.peak),
-      t.queue ? String(t.queue.minutesNonEmpty) : NONE,
+      ...usageCells(t),
       changeText(t.change.peak),
       changeText(t.change.mean, 1),
     ]),
   };
+}
+
+/** Peak, its time, p95, mean, queue peak and queue minutes: the usage columns of a target or a project. */
+function usageCells(figures: Pick<TargetReport, 'live' | 'queue'>): string[] {
+  const { live, queue } = figures;
+  return [
+    num(live.peak),
+    utcMinute(live.peakAt),
+    num(live.p95),
+    num(live.mean, 1),
+    num(queue?.peak),
+    queue ? String(queue.minutesNonEmpty) : NONE,
+  ];
 }
 
 /** Samples present against expected: a gap in collection shows here, not as a quiet period. */
@@ -133,12 +141,7 @@ export function projectTable(
       const row = [
         projectLabel(p, t.projects ?? []),
         p.region ?? NONE,
-        num(p.live.peak),
-        utcMinute(p.live.peakAt),
-        num(p.live.p95),
-        num(p.live.mean, 1),
-        num(p.queue?.peak),
-        p.queue ? String(p.queue.minutesNonEmpty) : NONE,
+        ...usageCells(p),
         String(p.samples.present),
         String(p.samples.expected),
         percent(p.samples.coveragePercent),
