@@ -59,6 +59,43 @@ export interface BaseTarget {
 }
 
 /**
+ * The `concurrency` fields of each figure group. `live` is written by every endpoint; the others only by endpoints
+ * whose {@link Capabilities} name the group. Readers (report, dashboards, tooling) select fields through these
+ * groups, never through a provider's name.
+ */
+export const FIGURE_FIELDS = {
+  live: ['live'],
+  /** Users waiting for a slot. */
+  queue: ['queued'],
+  /** The plan's own limits and period counters; `plan_max_connections` is a capacity source. */
+  plan: [
+    'plan_max_connections',
+    'plan_max_messages',
+    'period_peak',
+    'messages_used',
+    'overage_connections',
+    'overage_messages',
+    'period_start',
+    'period_end',
+  ],
+} as const;
+
+export type FigureGroup = keyof typeof FIGURE_FIELDS;
+
+/** What an endpoint's points can say, so that nothing outside its folder needs to know which provider it is. */
+export interface Capabilities {
+  /** Figure groups written beside `live`. */
+  readonly figures: readonly Exclude<FigureGroup, 'live'>[];
+  /** Whether a target of this endpoint may discover its account's projects instead of naming one. */
+  readonly discovery: boolean;
+  /**
+   * The tags that tell one project of a target from another, `project` first; discovered projects add their name
+   * and region.
+   */
+  readonly projectTags: readonly string[];
+}
+
+/**
  * One stats endpoint of one provider: how to ask it, and how to read its answer.
  * Adapters are pure: they build requests and parse responses; the run does the I/O.
  */
@@ -70,6 +107,8 @@ export interface Adapter<
   readonly endpoint: string;
   /** The `provider` tag. */
   readonly provider: string;
+  /** The figure groups and project handling of its points. */
+  readonly capabilities: Capabilities;
   /** The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own. */
   readonly defaultBaseUrl: string | undefined;
   /** The shortest interval the provider's page allows, in milliseconds. */

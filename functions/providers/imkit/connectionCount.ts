@@ -13,6 +13,7 @@ const bodySchema = z.object({
 export const connectionCount = defineAdapter({
   endpoint: 'imkit.connectionCount',
   provider: 'imkit',
+  capabilities: { figures: [], discovery: false, projectTags: ['project'] },
   // IMKit hosts each customer's app on its own host: the target's baseUrl is required.
   defaultBaseUrl: undefined,
   floorMs: 30_000,

@@ -24,6 +24,7 @@ const bodySchema = z.object({
 export const usage = defineAdapter({
   endpoint: 'metered.usage',
   provider: 'metered',
+  capabilities: { figures: ['plan'], discovery: false, projectTags: ['project'] },
   defaultBaseUrl: 'https://rms.metered.ca',
   // The page sets no floor: counters are live and overages lag by up to 60 s. 5 s keeps us a polite client.
   floorMs: 5_000,

@@ -97,6 +97,7 @@ export function parseStats(response: ProviderResponse): ParseResult {
 /** What both Streampixel stats adapters share: host, keys, project tag, account, and the answer's shape. */
 export const streampixelStats = {
   provider: 'streampixel',
+  capabilities: { figures: ['queue'], discovery: true, projectTags: ['project', 'project_name', 'region'] },
   defaultBaseUrl: STREAMPIXEL_BASE_URL,
   targetShape: streampixelTargetShape,
   project: (target: { projectId?: string }) => target.projectId,
