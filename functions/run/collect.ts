@@ -11,6 +11,7 @@ import type { RunSecrets } from './credentials.js';
 import { deliver } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
+import { gatherSlot } from './slot.js';
 
 /** Structured log lines; Powertools' Logger fits, and so does the CLI's stderr printer. */
 export interface RunLog {
@@ -85,8 +86,9 @@ const REPLAY_SHARE = 0.5;
 
 /**
  * One run: replays what earlier runs spilled, takes the planned samples slot by slot (all samples of one
- * scheduled time together), and writes each slot's points as one batch as soon as the slot is done, spilling
- * what InfluxDB does not take. A slot does not wait for a slow earlier one; the concurrency bound is shared.
+ * scheduled time together), and writes each slot's points as one batch as soon as the slot is done or its write
+ * deadline passes (see `slot.ts`), a late sample in a batch of its own, spilling what InfluxDB does not take. A
+ * slot does not wait for a slow earlier one, nor for a hanging target; the concurrency bound is shared.
  */
 export async function collect(plan: RunPlan, deps: RunDependencies): Promise<RunSummary> {
   const now = deps.now ?? Date.now;
@@ -138,11 +140,22 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
     const reachedAt = now();
-    const sampled = await Promise.all(
-      slot.map((planned) => limit(() => takeSample(planned, context, reachedAt))),
-    );
-    const records = [...listings, ...sampled];
-    for (const failed of records.filter((record) => record.outcome !== 'ok')) {
+    const sampling = slot.map((planned) => limit(() => takeSample(planned, context, reachedAt)));
+    const shortestInterval = Math.min(...slot.map((planned) => planned.target.interval));
+    const timing = {
+      reachedAt,
+      latestAt: Math.min(reachedAt + shortestInterval / 2, plan.stopSamplingAt),
+      now,
+    };
+    // A sample that finishes after the slot's batch was written follows in a batch of its own.
+    const { onTime, late } = await gatherSlot(sampling, timing, (record) => settle(at, [record]));
+    await settle(at, [...listings, ...onTime]);
+    await late;
+  };
+
+  const settle = async (at: number, records: SampleRecord[]): Promise<void> => {
+    for (const failed of records) {
+      if (failed.outcome === 'ok') continue;
       deps.log.warn('sample failed', {
         target: failed.target.name,
         outcome: failed.outcome,
