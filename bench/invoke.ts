@@ -40,8 +40,12 @@ const importMs = performance.now() - importStarted;
 const rssAfterImportMb = process.memoryUsage().rss / 1e6;
 
 const runs: InvokeResult['runs'] = [];
-for (const targets of spec.groups) {
-  const time = new Date(await scheduledMinute()).toISOString();
+for (const [index, targets] of spec.groups.entries()) {
+  const startAt = spec.startAt?.[index];
+  if (startAt !== undefined) await sleep(Math.max(0, startAt - Date.now()));
+  const minute =
+    startAt === undefined ? await scheduledMinute() : Math.floor(startAt / MINUTE_MS) * MINUTE_MS;
+  const time = new Date(minute).toISOString();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await handler({ time, targets }, contextFor(spec.timeoutMs));
@@ -57,6 +61,7 @@ for (const targets of spec.groups) {
     pointsWritten: result.pointsWritten,
   });
 }
+if (spec.lingerUntil !== undefined) await sleep(Math.max(0, spec.lingerUntil - Date.now()));
 const output: InvokeResult = { kind: 'invoke', importMs, rssAfterImportMb, runs };
 // Powertools' logger and metrics write to stdout too: the result is the last line.
 process.stdout.write(`${JSON.stringify(output)}\n`);
