@@ -71,6 +71,8 @@ export interface PeerBench {
   work: string;
   quick: boolean;
   progress: (message: string) => void;
+  /** Where each collector process leaves a `--cpu-prof` profile (`peer-<tool>-<targets>.cpuprofile`). */
+  profileDir?: string;
 }
 
 /** Rounds one interval apart; 2 s leaves room for 500 targets at 32 in flight and 50 ms latency. */
@@ -128,8 +130,8 @@ interface Watched {
   kill(): void;
 }
 
-function spawnNode(script: string, argument: unknown, env: NodeJS.ProcessEnv): Watched {
-  const child = spawn(process.execPath, [script, JSON.stringify(argument)], {
+function spawnNode(script: string, argument: unknown, env: NodeJS.ProcessEnv, nodeArgs: string[]): Watched {
+  const child = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(argument)], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -250,6 +252,13 @@ async function measureCollector(
   // The process lives on past the CPU time's second reading, taken half an interval after the last round began.
   const lingerUntil = startAt + rounds * INTERVAL_MS;
   const database = PEER_DATABASES.collector;
+  const profiling = bench.profileDir
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${bench.profileDir}`,
+        `--cpu-prof-name=peer-${tool}-${size}${hanging ? '-hanging' : ''}.cpuprofile`,
+      ]
+    : [];
   let child: Watched;
   if (tool === 'cli') {
     const spec: RoundsSpec = {
@@ -261,7 +270,7 @@ async function measureCollector(
       rounds: perRound.map(({ targets }, round) => ({ startAt: startTimes[round] as number, targets })),
       lingerUntil,
     };
-    child = spawnNode(bench.scenario, spec, process.env);
+    child = spawnNode(bench.scenario, spec, process.env, profiling);
   } else {
     const configFile = join(bench.work, `peer-handler-${size}.json`);
     await writeFile(
@@ -280,14 +289,19 @@ async function measureCollector(
       startAt: startTimes,
       lingerUntil,
     };
-    child = spawnNode(bench.invoke, spec, {
-      PATH: process.env.PATH ?? '',
-      ...LAMBDA_LIKE_ENV,
-      COLLECTOR_CONFIG_PATH: configFile,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: bench.secretsManagerUrl,
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-    });
+    child = spawnNode(
+      bench.invoke,
+      spec,
+      {
+        PATH: process.env.PATH ?? '',
+        ...LAMBDA_LIKE_ENV,
+        COLLECTOR_CONFIG_PATH: configFile,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: bench.secretsManagerUrl,
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+      },
+      profiling,
+    );
   }
   const healthy = hanging ? size - 1 : size;
   const count: RoundCount = async (round) => {
