@@ -2,13 +2,14 @@
  * The deployed handler, invoked as Lambda invokes it: `node invoke.mjs '<InvokeSpec as JSON>'` imports the
  * handler's bundle (built as `NodejsFunction` builds it), then calls `handler` once per target group, in one
  * process, and prints one line of JSON, an `InvokeResult`. The environment (config path, Secrets Manager
- * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types, so the
- * process holds the handler's code and nothing else of the bench.
+ * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types and the
+ * argument's reader, so the process holds the handler's code and nothing else of the bench.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { CollectEvent, CollectResult } from '../functions/handlers/collect.js';
+import { readArgument } from './argument.js';
 import type { InvokeResult, InvokeSpec } from './spec.js';
 
 type Handler = (event: CollectEvent, context: Context) => Promise<CollectResult>;
@@ -33,7 +34,7 @@ async function scheduledMinute(): Promise<number> {
   return Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as InvokeSpec;
+const spec = readArgument<InvokeSpec>(process.argv[2]);
 const importStarted = performance.now();
 const { handler } = (await import(pathToFileURL(spec.bundle).href)) as { handler: Handler };
 const importMs = performance.now() - importStarted;

@@ -130,8 +130,17 @@ interface Watched {
   kill(): void;
 }
 
-function spawnNode(script: string, argument: unknown, env: NodeJS.ProcessEnv, nodeArgs: string[]): Watched {
-  const child = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(argument)], {
+/** Runs a bundled bench entry with its argument in a file (`@file`): rounds of 500 targets exceed one argument. */
+async function spawnNode(
+  script: string,
+  argument: unknown,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[],
+  work: string,
+): Promise<Watched> {
+  const file = join(work, `argument-${nextIndex}.json`);
+  await writeFile(file, JSON.stringify(argument));
+  const child = spawn(process.execPath, [...nodeArgs, script, `@${file}`], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -234,7 +243,7 @@ function nthRequest(bench: PeerBench, projects: ReadonlySet<string>, since: numb
   return first - bench.latencyMs;
 }
 
-async function measureCollector(
+export async function measureCollector(
   bench: PeerBench,
   tool: 'cli' | 'handler',
   size: number,
@@ -270,7 +279,7 @@ async function measureCollector(
       rounds: perRound.map(({ targets }, round) => ({ startAt: startTimes[round] as number, targets })),
       lingerUntil,
     };
-    child = spawnNode(bench.scenario, spec, process.env, profiling);
+    child = await spawnNode(bench.scenario, spec, process.env, profiling, bench.work);
   } else {
     const configFile = join(bench.work, `peer-handler-${size}.json`);
     await writeFile(
@@ -289,7 +298,7 @@ async function measureCollector(
       startAt: startTimes,
       lingerUntil,
     };
-    child = spawnNode(
+    child = await spawnNode(
       bench.invoke,
       spec,
       {
@@ -301,6 +310,7 @@ async function measureCollector(
         AWS_SECRET_ACCESS_KEY: 'bench',
       },
       profiling,
+      bench.work,
     );
   }
   const healthy = hanging ? size - 1 : size;

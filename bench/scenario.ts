@@ -17,6 +17,7 @@ import { FileSecretSource } from '../functions/secrets/file.js';
 import type { SecretSource } from '../functions/secrets/source.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../functions/simulator/config.js';
 import { memoryLog } from '../test/support/run.js';
+import { readArgument } from './argument.js';
 import { naivePoll } from './naive.js';
 import type {
   CollectorResult,
@@ -218,7 +219,7 @@ async function writeScenario(spec: WriteSpec): Promise<WriteResult> {
   };
 }
 
-/** The peer's rounds: each started at its time, as `--once` runs, none waiting for the one before. */
+/** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
 async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
   const source = await FileSecretSource.load(spec.secretsFile);
   const configs = spec.rounds.map((round) =>
@@ -229,6 +230,8 @@ async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
       targets: round.targets,
     }),
   );
+  // One writer for the process, a secrets memo per round: as the CLI's loop (`collectForever`) has them.
+  const sink = await openInfluxWriter(configs[0] as Config, new RunSecrets(source));
   const running: Promise<RoundOutcome>[] = [];
   for (const [index, round] of spec.rounds.entries()) {
     await sleep(Math.max(0, round.startAt - Date.now()));
@@ -247,7 +250,7 @@ async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
             stopSamplingAt: now + sampling,
             finishBy: now + sampling + writeReserveMs(config),
           },
-          { secrets, sink: await openInfluxWriter(config, secrets), log: memoryLog(), ...limitsOf(config) },
+          { secrets, sink, log: memoryLog(), ...limitsOf(config) },
         );
         return {
           samples: summary.records.length,
@@ -275,5 +278,5 @@ function run(spec: ScenarioSpec): Promise<ScenarioResult> {
   }
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as ScenarioSpec;
+const spec = readArgument<ScenarioSpec>(process.argv[2]);
 process.stdout.write(`${JSON.stringify(await run(spec))}\n`);
