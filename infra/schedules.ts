@@ -3,6 +3,7 @@ import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
 import { projectsOf } from '../functions/discovery/target.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
+import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../functions/schedule/lambda.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
 
 /** EventBridge's hard limit of targets on one rule. */
@@ -38,6 +39,11 @@ export interface PlannedRule {
   samplesPerRun: number;
   /** Target names of each shard, sorted; each shard is one rule target, so one invocation per tick. */
   shards: string[][];
+  /**
+   * The most samples one shard's slot takes: `deploy.shardSize`, or fewer when a slot of that many would not fit
+   * in half the interval on Lambda at the function's memory (see `estimatedTickMs`).
+   */
+  shardSize: number;
 }
 
 /**
@@ -46,9 +52,14 @@ export interface PlannedRule {
  * more than five shards spread over several rules (five targets per rule at most).
  *
  * Names are sorted inside a group, so reordering the config file changes nothing, and ids derive from the
- * interval alone, so they stay the same from one deploy to the next.
+ * interval alone, so they stay the same from one deploy to the next. A group's shards are smaller than
+ * `deploy.shardSize` when a slot of that size would not fit in half the interval on Lambda at `memoryMb`: its
+ * CPU share stretches a tick's CPU time (`estimatedTickMs`).
  */
-export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRule[] {
+export function planRules(
+  config: Pick<Config, 'targets' | 'deploy' | 'concurrency'>,
+  memoryMb = COLLECTOR_MEMORY_MB,
+): PlannedRule[] {
   const groups = new Map<number, string[]>();
   for (const target of config.targets) {
     const names = groups.get(target.interval);
@@ -59,11 +70,11 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     const { samplesPerRun } = scheduleOf(intervalMs);
     const weights = new Map(config.targets.map((target) => [target.name, projectsOf(target)]));
-    const shards = shardsOf(
-      names.sort(compareNames),
+    const shardSize = Math.min(
       config.deploy.shardSize,
-      (name) => weights.get(name) ?? 1,
+      maxSamplesPerTick(intervalMs, { inFlight: config.concurrency, memoryMb }),
     );
+    const shards = shardsOf(names.sort(compareNames), shardSize, (name) => weights.get(name) ?? 1);
     const groupId = `Every${formatDuration(intervalMs)}`;
     for (let first = 0; first < shards.length; first += MAX_TARGETS_PER_RULE) {
       const part = first / MAX_TARGETS_PER_RULE + 1;
@@ -74,6 +85,7 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
         schedule: scheduleExpression(intervalMs) as string,
         samplesPerRun,
         shards: shards.slice(first, first + MAX_TARGETS_PER_RULE),
+        shardSize,
       });
     }
   }

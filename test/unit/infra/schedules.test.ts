@@ -3,6 +3,7 @@ import { parseDuration } from '../../../functions/config/duration.js';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
+import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../../../functions/schedule/lambda.js';
 import {
   failureAlarmPeriodMinutes,
   functionTimeoutMs,
@@ -89,6 +90,21 @@ describe('planRules', () => {
     expect(sizes(4)).toEqual([2, 2]);
     expect(sizes(6)).toEqual([3, 3]);
     expect(sizes(7)).toEqual([3, 2, 2]);
+  });
+
+  it('makes shards smaller than deploy.shardSize when a slot of that size would not fit in half the interval on Lambda', () => {
+    const [fast] = planRules(configOf([{ interval: '5s', count: 200 }], { concurrency: 16 }));
+    const most = maxSamplesPerTick(5_000, { inFlight: 16, memoryMb: COLLECTOR_MEMORY_MB });
+    expect(most).toBeLessThan(200);
+    expect(fast?.shardSize).toBe(most);
+    expect(fast?.shards.every((shard) => shard.length <= most)).toBe(true);
+    expect(fast?.shards.flat()).toHaveLength(200);
+    // Less memory is less CPU: the CPU-bound estimate shrinks the shards further.
+    const wide = configOf([{ interval: '5s', count: 400 }], { concurrency: 64 });
+    const [small] = planRules(wide, 128);
+    expect(small?.shardSize).toBeLessThan(planRules(wide)[0]?.shardSize ?? 0);
+    const [minute] = planRules(configOf([{ interval: '1m', count: 200 }]));
+    expect(minute?.shardSize).toBe(200);
   });
 
   it('puts at most five shards on a rule (EventBridge allows five targets) and names the next rules PartN', () => {
