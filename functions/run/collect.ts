@@ -11,7 +11,7 @@ import type { RunSecrets } from './credentials.js';
 import { deliver } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
-import { gatherSlot } from './slot.js';
+import { gatherSlot, type SlotSample } from './slot.js';
 
 /** Structured log lines; Powertools' Logger fits, and so does the CLI's stderr printer. */
 export interface RunLog {
@@ -140,7 +140,14 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
     const reachedAt = now();
-    const sampling = slot.map((planned) => limit(() => takeSample(planned, context, reachedAt)));
+    const sampling = slot.map((planned): SlotSample<SampleRecord> => {
+      let started: number | undefined;
+      const result = limit(() => {
+        started = now();
+        return takeSample(planned, context, reachedAt);
+      });
+      return { result, startedAt: () => started };
+    });
     const shortestInterval = Math.min(...slot.map((planned) => planned.target.interval));
     const timing = {
       reachedAt,

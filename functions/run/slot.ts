@@ -4,19 +4,20 @@
  * every sample is done, or at the slot's write deadline, whichever comes first; a sample that finishes after it
  * is handed over on its own, to be written in a batch of its own.
  *
- * The write deadline follows from the healthy samples: once all but the slowest twentieth (at least one) are
- * done, the rest get a grace of a quarter of the time the bulk took (at least {@link MIN_GRACE_MS}). Samples of
- * one slot share a latency and a concurrency bound, so the healthy stragglers finish within it, and a hanging
- * one costs the slot's freshness a quarter at most. Half the slot's shortest interval (`latestAt`) caps it:
- * the batch is out before the same targets' next slot begins.
+ * The write deadline follows from the healthy samples. Once all but the slowest twentieth (at least one) are
+ * done, their median duration is what a healthy sample takes; each sample still out gets
+ * {@link STRAGGLER_FACTOR} times that from its own start (one still queued behind the concurrency bound, from
+ * now). So a healthy straggler that began late is waited for, while a request that has been hanging since the
+ * slot began is not: the batch goes as soon as only such requests are left. Half the slot's shortest interval
+ * (`latestAt`) caps it: the batch is out before the same targets' next slot begins.
  */
 
-/** Share of a slot's samples the bulk leaves out: those the batch does not wait for once the bulk is done. */
+/** Share of a slot's samples the bulk leaves out: those the batch may go without once the bulk is done. */
 export const STRAGGLER_SHARE = 0.05;
-/** Grace after the bulk, as a share of the time the bulk took since the slot was reached. */
-export const GRACE_SHARE = 0.25;
-/** The shortest grace, in ms: timer and scheduling noise on a busy machine. */
-export const MIN_GRACE_MS = 20;
+/** How many typical sample durations a sample still out may take, from its start, before the batch leaves it. */
+export const STRAGGLER_FACTOR = 1.5;
+/** The shortest typical duration, in ms: samples answered within the same tick of the event loop say nothing. */
+export const MIN_TYPICAL_MS = 10;
 
 export interface SlotTiming {
   /** Epoch ms at which the run reached the slot and its samples began. */
@@ -24,6 +25,14 @@ export interface SlotTiming {
   /** Epoch ms by which the batch is written whatever is still out. */
   latestAt: number;
   now: () => number;
+}
+
+/** One sample of a slot, as the run takes it. */
+export interface SlotSample<T> {
+  /** Settles with the sample; `takeSample` never rejects. */
+  result: Promise<T>;
+  /** Epoch ms at which the sample began, once it did (it may wait for the run's concurrency bound first). */
+  startedAt(): number | undefined;
 }
 
 export interface GatheredSlot<T> {
@@ -39,23 +48,34 @@ export function bulkOf(size: number): number {
   return size - Math.max(1, Math.floor(size * STRAGGLER_SHARE));
 }
 
-/** The write deadline once the bulk was done at `bulkDoneAt` (epoch ms). */
-export function writeDeadlineOf(timing: SlotTiming, bulkDoneAt: number): number {
-  const grace = Math.max(MIN_GRACE_MS, GRACE_SHARE * (bulkDoneAt - timing.reachedAt));
-  return Math.min(timing.latestAt, bulkDoneAt + grace);
+/**
+ * The write deadline once the bulk is done: each sample still out may take {@link STRAGGLER_FACTOR} times the
+ * typical duration from its start (`undefined`: not started, counted from `now`); never past `latestAt`.
+ */
+export function writeDeadlineOf(
+  timing: SlotTiming,
+  typicalMs: number,
+  pendingStarts: readonly (number | undefined)[],
+): number {
+  const now = timing.now();
+  let deadline = now;
+  for (const start of pendingStarts)
+    deadline = Math.max(deadline, (start ?? now) + STRAGGLER_FACTOR * typicalMs);
+  return Math.min(timing.latestAt, deadline);
 }
 
 /**
  * Waits for a slot's samples until they are all done or the write deadline passes, and hands each sample that
  * finishes later to `onLate`. Every sample ends up in exactly one of the two: none is lost, none handed twice.
- * The samples must not reject (`takeSample` never throws); one that does rejects `late`.
  */
 export function gatherSlot<T>(
-  samples: readonly Promise<T>[],
+  samples: readonly SlotSample<T>[],
   timing: SlotTiming,
   onLate: (sample: T) => Promise<void>,
 ): Promise<GatheredSlot<T>> {
   const onTime: T[] = [];
+  const durations: number[] = [];
+  const done = new Set<number>();
   const bulk = bulkOf(samples.length);
   let released = false;
   let timer: NodeJS.Timeout | undefined;
@@ -70,15 +90,25 @@ export function gatherSlot<T>(
   });
   const armAt = (deadline: number): void => {
     clearTimeout(timer);
-    timer = setTimeout(release, Math.max(0, deadline - timing.now()));
+    const wait = deadline - timing.now();
+    if (wait <= 0) release();
+    else timer = setTimeout(release, wait);
+  };
+  const rearm = (): void => {
+    const median = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
+    const typical = Math.max(MIN_TYPICAL_MS, median);
+    const pending = samples.filter((_, index) => !done.has(index)).map((sample) => sample.startedAt());
+    armAt(writeDeadlineOf(timing, typical, pending));
   };
   const late = Promise.all(
-    samples.map((sample) =>
-      sample.then((value) => {
+    samples.map((sample, index) =>
+      sample.result.then((value) => {
         if (released) return onLate(value);
+        done.add(index);
         onTime.push(value);
+        durations.push(timing.now() - (sample.startedAt() ?? timing.reachedAt));
         if (onTime.length === samples.length) release();
-        else if (onTime.length === bulk) armAt(writeDeadlineOf(timing, timing.now()));
+        else if (onTime.length >= bulk) rearm();
         return undefined;
       }),
     ),

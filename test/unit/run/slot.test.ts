@@ -1,13 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bulkOf, gatherSlot, MIN_GRACE_MS, writeDeadlineOf } from '../../../functions/run/slot.js';
+import {
+  bulkOf,
+  gatherSlot,
+  type SlotSample,
+  STRAGGLER_FACTOR,
+  writeDeadlineOf,
+} from '../../../functions/run/slot.js';
 
-/** A sample that finishes when the test says so. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((done) => {
-    resolve = done;
+/** A sample that starts and finishes when the test says so. */
+interface Controlled<T> extends SlotSample<T> {
+  start(): void;
+  finish(value: T): void;
+}
+
+function controlled<T>(startNow = true): Controlled<T> {
+  let finish: (value: T) => void = () => {};
+  const result = new Promise<T>((done) => {
+    finish = done;
   });
-  return { promise, resolve };
+  let started: number | undefined = startNow ? Date.now() : undefined;
+  return {
+    result,
+    startedAt: () => started,
+    start: () => {
+      started = Date.now();
+    },
+    finish: (value) => finish(value),
+  };
 }
 
 beforeEach(() => {
@@ -17,6 +36,23 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Gathers a slot reached now, with a latest time 30 s on, keeping what is handed over late. */
+function gather<T>(samples: SlotSample<T>[], latestInMs = 30_000) {
+  const late: T[] = [];
+  let done = false;
+  const gathering = gatherSlot(
+    samples,
+    { reachedAt: Date.now(), latestAt: Date.now() + latestInMs, now: Date.now },
+    async (value) => {
+      late.push(value);
+    },
+  ).then((gathered) => {
+    done = true;
+    return gathered;
+  });
+  return { gathering, late, isDone: () => done };
+}
+
 describe('bulkOf', () => {
   it('leaves out the slowest twentieth, at least one, except from a slot of one', () => {
     expect([0, 1, 2, 10, 20, 100, 200, 1_000].map(bulkOf)).toEqual([0, 1, 1, 9, 19, 95, 190, 950]);
@@ -24,102 +60,78 @@ describe('bulkOf', () => {
 });
 
 describe('writeDeadlineOf', () => {
-  const timing = { reachedAt: 1_000, latestAt: 31_000, now: () => 0 };
-  it('gives the stragglers a quarter of the time the bulk took', () => {
-    expect(writeDeadlineOf(timing, 1_400)).toBe(1_500);
+  const timing = { reachedAt: 1_000, latestAt: 31_000, now: () => 2_000 };
+  it('gives each sample still out the straggler factor times the typical duration from its start', () => {
+    expect(writeDeadlineOf(timing, 100, [1_950, 1_990])).toBe(1_990 + STRAGGLER_FACTOR * 100);
   });
-  it('never less than the minimum grace, never past the latest time', () => {
-    expect(writeDeadlineOf(timing, 1_010)).toBe(1_010 + MIN_GRACE_MS);
-    expect(writeDeadlineOf(timing, 30_000)).toBe(31_000);
+  it('counts a sample not started yet from now, and one overdue not at all', () => {
+    expect(writeDeadlineOf(timing, 100, [undefined])).toBe(2_000 + STRAGGLER_FACTOR * 100);
+    expect(writeDeadlineOf(timing, 100, [1_000])).toBe(2_000);
+  });
+  it('never goes past the latest time', () => {
+    expect(writeDeadlineOf(timing, 100_000, [1_990])).toBe(31_000);
   });
 });
 
 describe('gatherSlot', () => {
-  it('returns at once when every sample is done, with nothing late', async () => {
-    const samples = [1, 2, 3].map((value) => Promise.resolve(value));
-    const onLate = vi.fn(async () => {});
-    const gathered = await gatherSlot(
-      samples,
-      { reachedAt: Date.now(), latestAt: Date.now() + 30_000, now: Date.now },
-      onLate,
-    );
-    expect(gathered.onTime.sort()).toEqual([1, 2, 3]);
+  it('returns once every sample is done, with nothing late', async () => {
+    const samples = [1, 2, 3].map(() => controlled<number>());
+    const { gathering, late } = gather(samples);
+    samples.forEach((sample, index) => {
+      sample.finish(index);
+    });
+    const gathered = await gathering;
     await gathered.late;
-    expect(onLate).not.toHaveBeenCalled();
+    expect(gathered.onTime.sort()).toEqual([0, 1, 2]);
+    expect(late).toEqual([]);
   });
 
-  it('writes the bulk at its deadline while one hangs, then hands the late one over alone, once', async () => {
-    const started = Date.now();
-    const hanging = deferred<number>();
-    const healthy = Array.from({ length: 19 }, () => deferred<number>());
-    const late: number[] = [];
-    let done = false;
-    const gathering = gatherSlot(
-      [hanging.promise, ...healthy.map((one) => one.promise)],
-      { reachedAt: started, latestAt: started + 30_000, now: Date.now },
-      async (value) => {
-        late.push(value);
-      },
-    ).then((gathered) => {
-      done = true;
-      return gathered;
-    });
-    await vi.advanceTimersByTimeAsync(400);
+  it('writes the bulk as soon as only a sample hanging since the start is left, then hands it over alone, once', async () => {
+    const hanging = controlled<number>();
+    const healthy = Array.from({ length: 19 }, () => controlled<number>());
+    const { gathering, late, isDone } = gather([hanging, ...healthy]);
+    await vi.advanceTimersByTimeAsync(50);
     healthy.forEach((one, index) => {
-      one.resolve(index);
+      one.finish(index);
     });
-    // The bulk (19 of 20) was done at 400 ms: the grace is a quarter of that.
-    await vi.advanceTimersByTimeAsync(99);
-    expect(done).toBe(false);
+    // The hanging one has been out 50 ms, the healthy ones took 50: it is overdue only at 100 ms.
+    await vi.advanceTimersByTimeAsync(STRAGGLER_FACTOR * 50 - 50 - 1);
+    expect(isDone()).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(done).toBe(true);
+    expect(isDone()).toBe(true);
     const gathered = await gathering;
     expect(gathered.onTime.sort((a, b) => a - b)).toEqual(healthy.map((_, index) => index));
-    expect(late).toEqual([]);
-    hanging.resolve(99);
+    hanging.finish(99);
     await gathered.late;
     expect(late).toEqual([99]);
     expect(gathered.onTime).not.toContain(99);
   });
 
-  it('stops waiting at the latest time when more than the stragglers hang', async () => {
-    const started = Date.now();
-    const samples = Array.from({ length: 10 }, () => deferred<number>());
-    let done = false;
-    const gathering = gatherSlot(
-      samples.map((one) => one.promise),
-      { reachedAt: started, latestAt: started + 5_000, now: Date.now },
-      async () => {},
-    ).then((gathered) => {
-      done = true;
-      return gathered;
+  it('waits for a healthy straggler that started late, within its typical duration', async () => {
+    const early = Array.from({ length: 19 }, () => controlled<string>());
+    const straggler = controlled<string>(false);
+    const { gathering, late, isDone } = gather([...early, straggler]);
+    await vi.advanceTimersByTimeAsync(50);
+    early.forEach((one) => {
+      one.finish('early');
     });
-    samples[0]?.resolve(0);
-    await vi.advanceTimersByTimeAsync(4_999);
-    expect(done).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect((await gathering).onTime).toEqual([0]);
-  });
-
-  it('a sample that finishes between the bulk and the deadline is on time', async () => {
-    const started = Date.now();
-    const samples = Array.from({ length: 3 }, () => deferred<string>());
-    const late: string[] = [];
-    const gathering = gatherSlot(
-      samples.map((one) => one.promise),
-      { reachedAt: started, latestAt: started + 30_000, now: Date.now },
-      async (value) => {
-        late.push(value);
-      },
-    );
-    await vi.advanceTimersByTimeAsync(1_000);
-    samples[0]?.resolve('a');
-    samples[1]?.resolve('b');
-    await vi.advanceTimersByTimeAsync(200);
-    samples[2]?.resolve('c');
+    straggler.start();
+    await vi.advanceTimersByTimeAsync(60);
+    expect(isDone()).toBe(false);
+    straggler.finish('late start');
     const gathered = await gathering;
     await gathered.late;
-    expect(gathered.onTime).toEqual(['a', 'b', 'c']);
+    expect(gathered.onTime).toContain('late start');
     expect(late).toEqual([]);
+  });
+
+  it('stops waiting at the latest time when more than the stragglers hang', async () => {
+    const samples = Array.from({ length: 10 }, () => controlled<number>());
+    const { gathering, isDone } = gather(samples, 5_000);
+    samples[0]?.finish(0);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(isDone()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await gathering).onTime).toEqual([0]);
   });
 });
