@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 
-/** Exit codes of shared/CLI.md. */
+/** Exit codes of docs/cli.md. */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
 
 /** Where a CLI writes, and what stops its long-running mode; tests run a CLI in-process with their own. */
