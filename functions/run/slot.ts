@@ -6,7 +6,7 @@
  *
  * The write deadline follows from the healthy samples. Once all but the slowest twentieth (at least one) are
  * done, their median duration is what a healthy sample takes; each sample still out gets
- * {@link STRAGGLER_FACTOR} times that from its own start (one still queued behind the concurrency bound, from
+ * {@link STRAGGLER_FACTOR} times that (at least 100 ms) from its own start (one still queued behind the concurrency bound, from
  * now). So a healthy straggler that began late is waited for, while a request that has been hanging since the
  * slot began is not: the batch goes as soon as only such requests are left. Half the slot's shortest interval
  * (`latestAt`) caps it: the batch is out before the same targets' next slot begins.
@@ -16,8 +16,11 @@
 export const STRAGGLER_SHARE = 0.05;
 /** How many typical sample durations a sample still out may take, from its start, before the batch leaves it. */
 export const STRAGGLER_FACTOR = 1.5;
-/** The shortest typical duration, in ms: samples answered within the same tick of the event loop say nothing. */
-export const MIN_TYPICAL_MS = 10;
+/**
+ * The least time, in ms, a sample still out gets from its start: against fast local answers a busy machine's
+ * scheduling noise is larger than the samples' durations, and a healthy sample cut off costs a write of its own.
+ */
+export const MIN_ALLOWANCE_MS = 100;
 
 export interface SlotTiming {
   /** Epoch ms at which the run reached the slot and its samples began. */
@@ -50,7 +53,8 @@ export function bulkOf(size: number): number {
 
 /**
  * The write deadline once the bulk is done: each sample still out may take {@link STRAGGLER_FACTOR} times the
- * typical duration from its start (`undefined`: not started, counted from `now`); never past `latestAt`.
+ * typical duration (at least {@link MIN_ALLOWANCE_MS}) from its start (`undefined`: not started, counted from
+ * `now`); never past `latestAt`.
  */
 export function writeDeadlineOf(
   timing: SlotTiming,
@@ -58,9 +62,9 @@ export function writeDeadlineOf(
   pendingStarts: readonly (number | undefined)[],
 ): number {
   const now = timing.now();
+  const allowance = Math.max(MIN_ALLOWANCE_MS, STRAGGLER_FACTOR * typicalMs);
   let deadline = now;
-  for (const start of pendingStarts)
-    deadline = Math.max(deadline, (start ?? now) + STRAGGLER_FACTOR * typicalMs);
+  for (const start of pendingStarts) deadline = Math.max(deadline, (start ?? now) + allowance);
   return Math.min(timing.latestAt, deadline);
 }
 
@@ -95,8 +99,7 @@ export function gatherSlot<T>(
     else timer = setTimeout(release, wait);
   };
   const rearm = (): void => {
-    const median = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
-    const typical = Math.max(MIN_TYPICAL_MS, median);
+    const typical = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
     const pending = samples.filter((_, index) => !done.has(index)).map((sample) => sample.startedAt());
     armAt(writeDeadlineOf(timing, typical, pending));
   };
