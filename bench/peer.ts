@@ -176,7 +176,7 @@ interface RoundTimes {
 }
 
 /**
- * Looks at InfluxDB every 20 ms until every round landed in every counter (or gave up), and at the process's
+ * Looks at InfluxDB every 20 ms until every round landed (or gave up: NaN, which fails the budgets), and at the process's
  * CPU time half an interval after the first round began and half an interval after the last one began.
  */
 async function watchRounds(watch: Watch, rounds: number): Promise<RoundTimes> {
@@ -243,6 +243,7 @@ function nthRequest(bench: PeerBench, projects: ReadonlySet<string>, since: numb
   return first - bench.latencyMs;
 }
 
+/** One collector row: its rounds in a fresh process (the CLI's run, or the handler bundle invoked per round). */
 export async function measureCollector(
   bench: PeerBench,
   tool: 'cli' | 'handler',
