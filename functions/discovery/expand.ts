@@ -3,10 +3,10 @@ import type { SampleRecord } from '../points/build.js';
 import { adapterFor } from '../providers/registry.js';
 import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
 import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
+import { shortMessage } from '../providers/failures.js';
 import type { Failure } from '../providers/types.js';
 import type { RunLog } from '../run/collect.js';
 import type { RunSecrets } from '../run/credentials.js';
-import { redact } from '../run/redact.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
@@ -60,7 +60,7 @@ export async function expandDiscovery(
           httpStatus: failure.httpStatus,
           attempts,
           durationMs: context.now() - started,
-          error: redact(failure.message, context.secrets.known),
+          error: shortMessage(context.secrets.scrub(failure.message)),
         });
       try {
         const { result, selection } = await discoverTarget(target as Target & DiscoveringTarget, context);

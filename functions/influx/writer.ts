@@ -45,6 +45,11 @@ export interface InfluxWriterOptions {
   minRetryDelayMs?: number;
   /** Longest delay between attempts in ms. @default 5000 */
   maxRetryDelayMs?: number;
+  /**
+   * Hides credentials in InfluxDB's own words before they are cut or kept (a 401 body may echo the token, a
+   * v1 error the Basic header). @default no change
+   */
+  scrub?: (text: string) => string;
 }
 
 // The client prints every failed attempt to the console; the writer reports failures itself, once, with context.
@@ -65,13 +70,16 @@ export class InfluxWriter implements PointSink {
     credentials: InfluxCredentials,
     options: InfluxWriterOptions = {},
   ) {
-    this.options = { maxAttempts: 3, minRetryDelayMs: 500, maxRetryDelayMs: 5_000, ...options };
+    this.options = {
+      maxAttempts: 3,
+      minRetryDelayMs: 500,
+      maxRetryDelayMs: 5_000,
+      scrub: (text) => text,
+      ...options,
+    };
     const headers: Record<string, string> = {};
     if (config.apiVersion === 1 && (credentials.username || credentials.password)) {
-      const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString(
-        'base64',
-      );
-      headers.authorization = `Basic ${basic}`;
+      headers.authorization = `Basic ${basicAuthOf(credentials)}`;
     }
     this.client = new InfluxDB({
       url: config.url,
@@ -108,7 +116,7 @@ export class InfluxWriter implements PointSink {
     try {
       await (options.deadline ? beforeDeadline(writing, options.deadline) : writing);
     } catch (error) {
-      throw writeErrorOf(error, attempts);
+      throw writeErrorOf(error, attempts, this.options.scrub);
     }
   }
 
@@ -133,6 +141,11 @@ export class InfluxWriter implements PointSink {
       gzipThreshold: 1_000,
     });
   }
+}
+
+/** The base64 `user:password` of a Basic `authorization` header. */
+export function basicAuthOf(credentials: InfluxCredentials): string {
+  return Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
 }
 
 function isRetryable(error: unknown): boolean {
@@ -169,9 +182,9 @@ async function beforeDeadline(writing: Promise<void>, deadline: number): Promise
   }
 }
 
-function writeErrorOf(error: unknown, attempts: number): WriteError {
+function writeErrorOf(error: unknown, attempts: number, scrub: (text: string) => string): WriteError {
   if (error instanceof HttpError) {
-    const message = `InfluxDB answered HTTP ${error.statusCode}: ${serverMessage(error)}`;
+    const message = `InfluxDB answered HTTP ${error.statusCode}: ${serverMessage(error, scrub)}`;
     return new WriteError(message, error.statusCode, isRetryable(error), attempts, { cause: error });
   }
   const code = (error as { code?: string }).code;
@@ -180,12 +193,12 @@ function writeErrorOf(error: unknown, attempts: number): WriteError {
   return new WriteError(`InfluxDB not reachable: ${what}`, 0, true, attempts, { cause: error });
 }
 
-/** InfluxDB 1.x says `{"error": …}`, 2.x `{"code","message"}`. */
-function serverMessage(error: HttpError): string {
+/** InfluxDB 1.x says `{"error": …}`, 2.x `{"code","message"}`; scrubbed before it is cut. */
+function serverMessage(error: HttpError, scrub: (text: string) => string): string {
   try {
     const json = JSON.parse(error.body ?? '') as { error?: string; message?: string };
-    return json.message ?? json.error ?? error.message;
+    return scrub(json.message ?? json.error ?? error.message);
   } catch {
-    return (error.body ?? error.message).slice(0, 300);
+    return scrub(error.body ?? error.message).slice(0, 300);
   }
 }

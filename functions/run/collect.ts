@@ -9,6 +9,7 @@ import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from './credentials.js';
 import { deliver } from './deliver.js';
+import { scrubbedLog } from './redact.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
 
@@ -88,7 +89,9 @@ const REPLAY_SHARE = 0.5;
  * scheduled time together), and writes each slot's points as one batch as soon as the slot is done, spilling
  * what InfluxDB does not take. A slot does not wait for a slow earlier one; the concurrency bound is shared.
  */
-export async function collect(plan: RunPlan, deps: RunDependencies): Promise<RunSummary> {
+export async function collect(plan: RunPlan, input: RunDependencies): Promise<RunSummary> {
+  // Every line this run logs, wherever it goes (stderr, CloudWatch), passes the run's scrubber.
+  const deps = { ...input, log: scrubbedLog(input.log, (text) => input.secrets.scrub(text)) };
   const now = deps.now ?? Date.now;
   const started = now();
   const limit = pLimit(deps.concurrency);
@@ -161,7 +164,9 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     summary.pointsWritten += delivery.written;
     for (const refused of delivery.rejected) {
       summary.rejected += refused.lines.length;
-      const kept = await deps.spill?.reject(refused.lines, refused.message, at).catch(() => undefined);
+      const kept = await deps.spill
+        ?.reject(refused.lines, deps.secrets.scrub(refused.message), at)
+        .catch(() => undefined);
       deps.log.error('InfluxDB refused points', {
         points: refused.lines.length,
         error: refused.message,

@@ -10,7 +10,6 @@ import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
 import type { RunSecrets } from './credentials.js';
-import { redact } from './redact.js';
 
 /** How long a target rests after a 429 that said nothing about when to come back. */
 export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;
@@ -68,7 +67,7 @@ export async function takeSample(
       project: adapter.project(target),
     };
     if ('outcome' in outcome) {
-      const error = redact(outcome.message, context.secrets.known);
+      const error = shortMessage(context.secrets.scrub(outcome.message));
       return { ...base, outcome: outcome.outcome, httpStatus: outcome.httpStatus, error };
     }
     return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
@@ -179,7 +178,7 @@ async function fetchOnce(
 
 function configFailure(error: unknown): Failure {
   if (error instanceof SecretError) {
-    return { outcome: 'config', httpStatus: 0, message: shortMessage(error.message), retryable: false };
+    return { outcome: 'config', httpStatus: 0, message: error.message, retryable: false };
   }
   return unexpectedFailure(error);
 }
@@ -187,5 +186,5 @@ function configFailure(error: unknown): Failure {
 /** A bug or an unforeseen exception stays this sample's failure instead of ending the run. */
 function unexpectedFailure(error: unknown): Failure {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { outcome: 'bad_response', httpStatus: 0, message: shortMessage(message), retryable: false };
+  return { outcome: 'bad_response', httpStatus: 0, message, retryable: false };
 }
