@@ -1,9 +1,9 @@
 import type { Target } from '../config/schema.js';
 import type { SampleRecord } from '../points/build.js';
+import { shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
 import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
 import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
-import { shortMessage } from '../providers/failures.js';
 import type { Failure } from '../providers/types.js';
 import type { RunLog } from '../run/collect.js';
 import type { RunSecrets } from '../run/credentials.js';
