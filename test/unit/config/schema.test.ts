@@ -215,6 +215,17 @@ describe('parseConfig: interval shapes', () => {
     ).toMatch(/^influx\.url: /);
   });
 
+  it('refuses a configured project id that is not one URL-safe path segment, like a listed one', () => {
+    for (const projectId of ['.', '..', '...', 'a/b', '%2e%2e', '?x=1', '', 'x'.repeat(129), 'a b', '#x']) {
+      const problems = problemsOf(configWith({ targets: [liveStatsTarget({ projectId })] }));
+      expect(problems, projectId).toHaveLength(1);
+      expect(problems[0], projectId).toMatch(/^targets\[0\]\.projectId: a project id /);
+    }
+    expect(() =>
+      parseConfig(configWith({ targets: [liveStatsTarget({ projectId: 'a.b_c~d-9' })] })),
+    ).not.toThrow();
+  });
+
   it('refuses a timeout above a minute', () => {
     const problems = problemsOf(configWith({ targets: [liveStatsTarget({ timeout: '2m' })] }));
     expect(problems).toEqual(['targets[0].timeout: at most 1m: a run lasts about a minute']);
