@@ -538,7 +538,7 @@ describe('parseConfig: broken entries', () => {
   it('refuses "." and ".." as a Streampixel project id, which would leave the stats path', () => {
     for (const projectId of ['.', '..']) {
       expect(problemsOf(configWith({ targets: [liveStatsTarget({ projectId })] }))).toEqual([
-        'targets[0].projectId: a project id cannot be "." or ".."',
+        'targets[0].projectId: a project id cannot be only dots ("." and ".." are path segments)',
       ]);
     }
   });
