@@ -8,7 +8,7 @@ import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from './credentials.js';
-import { deliver } from './deliver.js';
+import { deliver, type RejectedLines } from './deliver.js';
 import { scrubbedLog } from './redact.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
@@ -159,20 +159,29 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     await writeBatch(at, toLines(records.flatMap(pointsOf)));
   };
 
+  const refusals: { messages: string[]; files: string[]; unkept: number } = {
+    messages: [],
+    files: [],
+    unkept: 0,
+  };
+  // One file per refused batch and one log line per run: a batch of 10,000 refused points is one problem.
+  const keepRefused = async (at: number, refused: readonly RejectedLines[]): Promise<void> => {
+    const scrubbed = refused.map(({ lines, message }) => ({ lines, message: deps.secrets.scrub(message) }));
+    const points = refused.reduce((count, group) => count + group.lines.length, 0);
+    summary.rejected += points;
+    refusals.messages.push(...scrubbed.map((group) => group.message));
+    try {
+      if (deps.spill) refusals.files.push(await deps.spill.reject(scrubbed, at));
+      else refusals.unkept += points;
+    } catch {
+      refusals.unkept += points;
+    }
+  };
+
   const writeBatch = async (at: number, lines: string[]): Promise<void> => {
     const delivery = await deliver(deps.sink, lines, writeDeadline);
     summary.pointsWritten += delivery.written;
-    for (const refused of delivery.rejected) {
-      summary.rejected += refused.lines.length;
-      const kept = await deps.spill
-        ?.reject(refused.lines, deps.secrets.scrub(refused.message), at)
-        .catch(() => undefined);
-      deps.log.error('InfluxDB refused points', {
-        points: refused.lines.length,
-        error: refused.message,
-        kept_as: kept,
-      });
-    }
+    if (delivery.rejected.length > 0) await keepRefused(at, delivery.rejected);
     if (!delivery.error) return;
     const batch: UnwrittenBatch = { at, lines: delivery.unsent, error: delivery.error };
     try {
@@ -209,6 +218,15 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
   }
   await Promise.all(batches.map(runSlot));
   if (replaying) summary.replay = await replaying;
+  if (summary.rejected > 0) {
+    deps.log.error('InfluxDB refused points', {
+      points: summary.rejected,
+      batches: refusals.files.length + (refusals.unkept > 0 ? 1 : 0),
+      first_errors: [...new Set(refusals.messages)].slice(0, 3).join(' | '),
+      kept_in: refusals.files.join(' '),
+      not_kept: refusals.unkept || undefined,
+    });
+  }
   summary.records.sort((a, b) => a.at - b.at || a.target.name.localeCompare(b.target.name));
   summary.unwritten.sort((a, b) => a.at - b.at);
   return summary;

@@ -37,7 +37,7 @@ export async function replaySpilled(
       summary.remaining = keys.length - index;
       break;
     }
-    for (const refused of delivery.rejected) await store.reject(refused.lines, refused.message, Date.now());
+    if (delivery.rejected.length > 0) await store.reject(delivery.rejected, Date.now());
     await store.delete(key);
     summary.batches++;
     summary.points += delivery.written;

@@ -5,7 +5,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { batchName, decodeBatch, encodeBatch, type SpillStore } from './store.js';
+import {
+  batchName,
+  decodeBatch,
+  encodeBatch,
+  encodeRejected,
+  type RefusedLines,
+  type SpillStore,
+} from './store.js';
 
 const SPILL = 'spill/';
 const REJECTED = 'rejected/';
@@ -55,9 +62,9 @@ export class S3SpillStore implements SpillStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async reject(lines: readonly string[], message: string, at: number): Promise<string> {
+  async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
     const key = `${REJECTED}${batchName(at)}`;
-    await this.putObject(key, await encodeBatch(lines, `rejected by InfluxDB: ${message}`));
+    await this.putObject(key, await encodeRejected(refused));
     return key;
   }
 

@@ -19,7 +19,8 @@ const PROJECT_ID = /^[A-Za-z0-9._~-]+$/;
  */
 export function projectIdProblem(id: string): string | undefined {
   if (id === '') return 'a project id cannot be empty';
-  if (id.length > MAX_PROJECT_ID_LENGTH) return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
+  if (id.length > MAX_PROJECT_ID_LENGTH)
+    return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
   if (/^\.+$/.test(id)) return 'a project id cannot be only dots ("." and ".." are path segments)';
   if (!PROJECT_ID.test(id)) return 'a project id has only letters, digits, ".", "_", "~" and "-"';
   return undefined;
