@@ -55,9 +55,9 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
   return new Promise<ProviderResponse>((resolve, reject) => {
     let status = 0;
     const fail = (cause: unknown) => {
-      reject(
-        cause instanceof TransportError ? cause : transportErrorOf(cause, timeout, options.timeoutMs, status),
-      );
+      if (cause instanceof TransportError) reject(cause);
+      else if (options.signal?.aborted && !timeout.aborted) reject(abandoned(cause, status));
+      else reject(transportErrorOf(cause, timeout, options.timeoutMs, status));
     };
     const outgoing = (https ? httpsRequest : httpRequest)(
       request.url,
@@ -72,6 +72,11 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
     outgoing.on('error', fail);
     outgoing.end();
   });
+}
+
+/** Cut short by the caller (the run's deadline, or a stop), not by this request's own timeout. */
+function abandoned(cause: unknown, status: number): TransportError {
+  return new TransportError('timeout', 'request abandoned: the run stopped sampling', status, { cause });
 }
 
 function transportErrorOf(

@@ -13,8 +13,13 @@ export interface PointSink {
 }
 
 export interface WriteOptions {
-  /** Epoch ms after which no further attempt starts: a run must keep time to spill what could not be written. */
+  /**
+   * Epoch ms at which the attempt in flight is destroyed and no further one starts: a run must keep time to spill
+   * what could not be written.
+   */
   deadline?: number;
+  /** Ends the write at once (the collector is stopping); the batch is then spilled. */
+  signal?: AbortSignal;
 }
 
 /** A batch InfluxDB did not accept, with the retry decision made once, here. */
@@ -94,53 +99,79 @@ export class InfluxWriter implements PointSink {
   async write(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
     let attempts = 0;
-    const writing = pRetry(
-      async () => {
-        attempts++;
-        await this.send(lines);
-      },
-      {
-        retries: this.options.maxAttempts - 1,
-        minTimeout: this.options.minRetryDelayMs,
-        maxTimeout: this.options.maxRetryDelayMs,
-        randomize: true,
-        ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
-        shouldRetry: ({ error }) => isRetryable(error),
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          const wait = retryAfterMs(error);
-          if (retriesLeft > 0 && wait > 0 && isRetryable(error))
-            await sleep(Math.min(wait, this.options.maxRetryDelayMs));
-        },
-      },
-    );
+    const stop = stopSignalOf(options);
     try {
-      await (options.deadline ? beforeDeadline(writing, options.deadline) : writing);
+      await pRetry(
+        async () => {
+          attempts++;
+          await this.send(lines, stop);
+        },
+        {
+          retries: this.options.maxAttempts - 1,
+          minTimeout: this.options.minRetryDelayMs,
+          maxTimeout: this.options.maxRetryDelayMs,
+          randomize: true,
+          ...(stop ? { signal: stop } : {}),
+          ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
+          shouldRetry: ({ error }) => !stop?.aborted && isRetryable(error),
+          onFailedAttempt: async ({ error, retriesLeft }) => {
+            const wait = retryAfterMs(error);
+            if (retriesLeft > 0 && wait > 0 && isRetryable(error)) {
+              await sleep(
+                Math.min(wait, this.options.maxRetryDelayMs),
+                undefined,
+                stop ? { signal: stop } : {},
+              ).catch(() => undefined);
+            }
+          },
+        },
+      );
     } catch (error) {
-      throw writeErrorOf(error, attempts, this.options.scrub);
+      const stopped = stop?.aborted ? new DeadlineError(stopReason(options)) : error;
+      throw writeErrorOf(stopped, attempts, this.options.scrub);
     }
   }
 
-  private async send(lines: readonly string[]): Promise<void> {
-    if (this.config.apiVersion === 2) {
-      // A WriteApi per attempt: its own retry buffer stays empty, so `close()` settles with this attempt's result.
-      const writeApi = this.client.getWriteApi(this.config.org ?? '', this.config.bucket as string, 's', {
-        batchSize: lines.length + 1,
-        flushInterval: 0,
-        maxRetries: 0,
+  /**
+   * One attempt, destroyed (not merely given up) after the write timeout or when the run stops: an open socket to
+   * an InfluxDB that never answers would keep the process alive.
+   */
+  private async send(lines: readonly string[], stop: AbortSignal | undefined): Promise<void> {
+    const timeout = AbortSignal.timeout(this.config.timeout);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+    const query =
+      this.config.apiVersion === 2
+        ? `/api/v2/write?${new URLSearchParams({ org: this.config.org ?? '', bucket: this.config.bucket as string, precision: 's' })}`
+        : `/write?${new URLSearchParams({ db: this.config.database as string, precision: 's', ...(this.config.retentionPolicy ? { rp: this.config.retentionPolicy } : {}) })}`;
+    try {
+      await this.client.transport.request(query, lines.join('\n'), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
         gzipThreshold: 1_000,
+        signal,
       });
-      writeApi.writeRecords([...lines]);
-      await writeApi.close();
-      return;
+    } catch (error) {
+      if (timeout.aborted && !stop?.aborted) {
+        throw new DeadlineError(`no answer within ${this.config.timeout} ms`, { cause: error });
+      }
+      throw error;
     }
-    const query = new URLSearchParams({ db: this.config.database as string, precision: 's' });
-    if (this.config.retentionPolicy) query.set('rp', this.config.retentionPolicy);
-    await this.client.transport.request(`/write?${query}`, lines.join('\n'), {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      gzipThreshold: 1_000,
-    });
   }
+}
+
+/** What ends every attempt of a write early: its deadline, and the caller's stop (SIGTERM). */
+function stopSignalOf(options: WriteOptions): AbortSignal | undefined {
+  const signals: AbortSignal[] = [];
+  if (options.deadline !== undefined)
+    signals.push(AbortSignal.timeout(Math.max(0, options.deadline - Date.now())));
+  if (options.signal) signals.push(options.signal);
+  return signals.length > 0 ? AbortSignal.any(signals) : undefined;
+}
+
+function stopReason(options: WriteOptions): string {
+  return options.signal?.aborted
+    ? 'the write was cut short: the collector is stopping'
+    : 'no answer from InfluxDB before the run had to move on';
 }
 
 /** The base64 `user:password` of a Basic `authorization` header. */
@@ -160,26 +191,6 @@ function retryAfterMs(error: unknown): number {
 
 class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
-}
-
-/**
- * A stalled InfluxDB must not eat the time the run keeps for spilling: past the deadline the attempt is given up
- * (it may still land later; the spilled copy then overwrites the same points on replay).
- */
-async function beforeDeadline(writing: Promise<void>, deadline: number): Promise<void> {
-  writing.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DeadlineError('no answer from InfluxDB before the run had to move on')),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  try {
-    await Promise.race([writing, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function writeErrorOf(error: unknown, attempts: number, scrub: (text: string) => string): WriteError {

@@ -81,6 +81,11 @@ interface Batch {
 
 /** Time kept back from `finishBy` to spill a batch whose write failed. */
 const SPILL_RESERVE_MS = 3_000;
+/**
+ * After a stop (SIGTERM, SIGINT), how long a write in flight may still finish before it is cut and its batch
+ * spilled: a healthy InfluxDB answers well within it, and the CLI must be gone within 5 s.
+ */
+export const STOP_WRITE_GRACE_MS = 1_500;
 /** At most this share of a run goes to replaying spilled batches, so replay never starves the current tick. */
 const REPLAY_SHARE = 0.5;
 
@@ -109,6 +114,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
+  const writeStop = deps.signal ? graceAfter(deps.signal, STOP_WRITE_GRACE_MS) : undefined;
   const summary: RunSummary = {
     records: [],
     pointsWritten: 0,
@@ -123,6 +129,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
         deps.sink,
         started + (writeDeadline - started) * REPLAY_SHARE,
         deps.log,
+        writeStop,
       ).catch((error: unknown) => {
         deps.log.error('replay failed', { error: String(error) });
         return summary.replay;
@@ -141,6 +148,8 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
   const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
     const reachedAt = now();
+    // Stopped before this slot was due: it is not sampled, and nothing is recorded for a time still to come.
+    if (deps.signal?.aborted && reachedAt < at) return;
     const sampled = await Promise.all(
       slot.map((planned) => limit(() => takeSample(planned, context, reachedAt))),
     );
@@ -179,7 +188,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
   };
 
   const writeBatch = async (at: number, lines: string[]): Promise<void> => {
-    const delivery = await deliver(deps.sink, lines, writeDeadline);
+    const delivery = await deliver(deps.sink, lines, writeDeadline, writeStop);
     summary.pointsWritten += delivery.written;
     if (delivery.rejected.length > 0) await keepRefused(at, delivery.rejected);
     if (!delivery.error) return;
@@ -258,6 +267,15 @@ export function tally(summary: RunSummary): { failed: number; pointsSpilled: num
     pointsSpilled: points(summary.unwritten) - pointsLost,
     pointsLost,
   };
+}
+
+/** A signal that aborts `graceMs` after `signal` does (its timer does not keep the process alive). */
+function graceAfter(signal: AbortSignal, graceMs: number): AbortSignal {
+  const grace = new AbortController();
+  const start = () => globalThis.setTimeout(() => grace.abort(signal.reason), graceMs).unref();
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return grace.signal;
 }
 
 /** Resolves at `time` (epoch ms), or at once when `signal` aborts: a stop ends the wait, it is not an error. */

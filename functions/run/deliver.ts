@@ -25,10 +25,11 @@ export async function deliver(
   sink: PointSink,
   lines: readonly string[],
   deadline: number,
+  signal?: AbortSignal,
 ): Promise<Delivery> {
   if (lines.length === 0) return { written: 0, rejected: [], unsent: [] };
   try {
-    await sink.write(lines, { deadline });
+    await sink.write(lines, { deadline, ...(signal ? { signal } : {}) });
     return { written: lines.length, rejected: [], unsent: [] };
   } catch (caught) {
     const error =
@@ -40,8 +41,8 @@ export async function deliver(
     if (whole) return { written: 0, rejected: whole, unsent: [] };
     const middle = Math.ceil(lines.length / 2);
     const [head, tail] = [
-      await deliver(sink, lines.slice(0, middle), deadline),
-      await deliver(sink, lines.slice(middle), deadline),
+      await deliver(sink, lines.slice(0, middle), deadline, signal),
+      await deliver(sink, lines.slice(middle), deadline, signal),
     ];
     const merged: Delivery = {
       written: head.written + tail.written,

@@ -99,6 +99,14 @@ export async function takeSample(
   }
 
   const attempt = async (): Promise<Sample | Failure> => {
+    if (context.signal?.aborted) {
+      return {
+        outcome: 'timeout',
+        httpStatus: 0,
+        message: 'not polled: the run was stopped',
+        retryable: false,
+      };
+    }
     if (context.now() >= context.stopAt) {
       return {
         outcome: 'timeout',
@@ -135,7 +143,8 @@ export async function takeSample(
         maxTimeout: 4_000,
         randomize: true,
         maxRetryTime: Math.max(0, context.stopAt - context.now()),
-        shouldRetry: ({ error }) => error instanceof AttemptFailedError && error.failure.retryable,
+        shouldRetry: ({ error }) =>
+          error instanceof AttemptFailedError && error.failure.retryable && !context.signal?.aborted,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           const wait = error instanceof AttemptFailedError ? error.failure.retryAfterMs : undefined;
           if (wait && retriesLeft > 0 && error instanceof AttemptFailedError && error.failure.retryable) {
