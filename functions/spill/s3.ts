@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { awsClientDeadlines } from '../http/aws.js';
 import {
   batchName,
   decodeBatch,
@@ -27,7 +28,7 @@ export class S3SpillStore implements SpillStore {
 
   constructor(
     private readonly bucket: string,
-    private readonly client: S3Client = new S3Client({}),
+    private readonly client: S3Client = new S3Client(awsClientDeadlines()),
   ) {
     this.description = `s3://${bucket}/${SPILL}`;
   }
