@@ -66,7 +66,7 @@ function hintedWaitMs(headers: Headers, message: string, now: number): number | 
  * broken connections may pass, an oversized or undecodable body will not.
  */
 export function failureOfTransport(error: {
-  kind: 'timeout' | 'network' | 'too_large' | 'not_utf8';
+  kind: 'timeout' | 'network' | 'too_large' | 'not_utf8' | 'bad_encoding';
   httpStatus: number;
   message: string;
 }): Failure {
