@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 
-/** The options of `npm run collect` (see shared/CLI.md). */
+/** The options of `npm run collect` (see docs/cli.md). */
 export interface CollectArgs {
   config: string;
   once: boolean;

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 
-/** Exit codes of shared/CLI.md. */
+/** Exit codes of docs/cli.md. */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
 
 /** A stopped CLI is gone within 5 s (the run stops sampling and spills at once; this is the backstop). */

@@ -13,7 +13,7 @@ import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
 import { type CliIo, EXIT, runIfMain } from './main.js';
 
-/** The options of `npm run report` (see shared/CLI.md). */
+/** The options of `npm run report` (see docs/cli.md). */
 export interface ReportArgs {
   config: string;
   secretsFile?: string;

@@ -3,7 +3,7 @@ import type { Outcome } from '../providers/outcome.js';
 import type { AnyAdapter, Sample } from '../providers/types.js';
 import { LinePoint } from './line-protocol.js';
 
-/** Measurement names of the data contract (shared/PROVIDERS.md). */
+/** Measurement names of the data contract (docs/data-contract.md). */
 export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
 
 /** What one attempt to sample a target came to, whatever the outcome: the stuff of `collector_run`. */

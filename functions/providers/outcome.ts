@@ -1,4 +1,4 @@
-/** The `outcome` tag of `collector_run`: what became of one sample (see shared/PROVIDERS.md). */
+/** The `outcome` tag of `collector_run`: what became of one sample (see docs/data-contract.md). */
 export const OUTCOMES = [
   'ok',
   'auth',

@@ -46,7 +46,7 @@ export interface SampleCounts {
 export interface LiveFigures {
   /** Highest `live`; `null` when the period has no sample. */
   peak: number | null;
-  /** Start of the first minute in which `live` reached `peak` (the tie rule of shared/CLI.md). */
+  /** Start of the first minute in which `live` reached `peak` (the tie rule of docs/cli.md). */
   peakAt: string | null;
   /** 95th percentile, nearest rank as InfluxQL's `percentile()` picks it. */
   p95: number | null;

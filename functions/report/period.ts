@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-/** The calendar periods `--period` accepts (shared/CLI.md), all in UTC. */
+/** The calendar periods `--period` accepts (docs/cli.md), all in UTC. */
 export const PERIOD_NAMES = ['day', 'week', 'month', 'last-month'] as const;
 export type PeriodName = (typeof PERIOD_NAMES)[number];
 

@@ -265,7 +265,7 @@ function toSample(
 ): Sample | undefined {
   const time = row.time;
   const live = row.live;
-  // Every `concurrency` point has `live` (shared/PROVIDERS.md); a row without it is not a sample.
+  // Every `concurrency` point has `live` (docs/data-contract.md); a row without it is not a sample.
   if (typeof time !== 'number' || typeof live !== 'number') return undefined;
   const sample: Sample = {
     time,

@@ -51,7 +51,7 @@ export class ReportBucket extends Bucket {
           expiration: Duration.days(props.expireDays ?? 730),
         },
       ],
-      // The reports are the record of past capacity: `cdk destroy` leaves them (and says so in infra/REPORTS.md).
+      // The reports are the record of past capacity: `cdk destroy` leaves them (docs/deploy.md, "Tear it down", says so).
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this).acknowledge({

@@ -4,7 +4,7 @@ import { type Browser, chromium } from 'playwright-core';
 /** Debian's `chromium` package; `CHROMIUM_PATH` points elsewhere. `npx playwright install` cannot work offline. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags that keep a headless Chromium quiet and off the network (shared/TOOLCHAIN.md). */
+/** Flags that keep a headless Chromium quiet and off the network (Debian chromium, driven offline). */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -5,7 +5,7 @@ import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderTable } from './table.js';
 
-/** The `--format` values (shared/CLI.md). */
+/** The `--format` values (docs/cli.md). */
 export const FORMATS = ['table', 'json', 'csv', 'md', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
