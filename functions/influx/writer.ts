@@ -61,9 +61,10 @@ export interface InfluxWriterOptions {
 setLogger({ error: () => {}, warn: () => {} });
 
 /**
- * Writes batches through `@influxdata/influxdb-client`: `/api/v2/write` via its `WriteApi` (InfluxDB 2.x, 3.x,
- * Cloud, Timestream for InfluxDB), or `/write?db=&rp=` via the same transport for InfluxDB 1.x. Retries (with
- * jitter, honouring `Retry-After`) are ours, so that `write` resolves only when the batch landed.
+ * Writes batches through `@influxdata/influxdb-client`'s transport (its auth, gzip and error bodies): `/api/v2/write`
+ * (InfluxDB 2.x, 3.x, Cloud, Timestream for InfluxDB) or `/write?db=&rp=` (1.x). Not its `WriteApi`: that cannot
+ * be aborted, and a request that is given up must be destroyed. Retries (with jitter, honouring `Retry-After`)
+ * are ours, so that `write` resolves only when the batch landed.
  */
 export class InfluxWriter implements PointSink {
   readonly description: string;
@@ -139,12 +140,8 @@ export class InfluxWriter implements PointSink {
   private async send(lines: readonly string[], stop: AbortSignal | undefined): Promise<void> {
     const timeout = AbortSignal.timeout(this.config.timeout);
     const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
-    const query =
-      this.config.apiVersion === 2
-        ? `/api/v2/write?${new URLSearchParams({ org: this.config.org ?? '', bucket: this.config.bucket as string, precision: 's' })}`
-        : `/write?${new URLSearchParams({ db: this.config.database as string, precision: 's', ...(this.config.retentionPolicy ? { rp: this.config.retentionPolicy } : {}) })}`;
     try {
-      await this.client.transport.request(query, lines.join('\n'), {
+      await this.client.transport.request(this.writePath(), lines.join('\n'), {
         method: 'POST',
         headers: { 'content-type': 'text/plain; charset=utf-8' },
         gzipThreshold: 1_000,
@@ -156,6 +153,22 @@ export class InfluxWriter implements PointSink {
       }
       throw error;
     }
+  }
+
+  /** `/api/v2/write` (InfluxDB 2.x, 3.x, Cloud, Timestream) or InfluxDB 1.x's `/write`, precision `s`. */
+  private writePath(): string {
+    const { config } = this;
+    if (config.apiVersion === 2) {
+      const query = new URLSearchParams({
+        org: config.org ?? '',
+        bucket: config.bucket as string,
+        precision: 's',
+      });
+      return `/api/v2/write?${query}`;
+    }
+    const query = new URLSearchParams({ db: config.database as string, precision: 's' });
+    if (config.retentionPolicy) query.set('rp', config.retentionPolicy);
+    return `/write?${query}`;
   }
 }
 

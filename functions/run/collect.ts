@@ -5,6 +5,7 @@ import { accountLimiter, ProjectDiscovery } from '../discovery/discover.js';
 import { expandDiscovery } from '../discovery/expand.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
+import { shortMessage } from '../providers/failures.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from './credentials.js';
@@ -168,7 +169,8 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     await writeBatch(at, toLines(records.flatMap(pointsOf)));
   };
 
-  const refusals: { messages: string[]; files: string[]; unkept: number } = {
+  const refusals: { batches: number; messages: string[]; files: string[]; unkept: number } = {
+    batches: 0,
     messages: [],
     files: [],
     unkept: 0,
@@ -178,6 +180,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     const scrubbed = refused.map(({ lines, message }) => ({ lines, message: deps.secrets.scrub(message) }));
     const points = refused.reduce((count, group) => count + group.lines.length, 0);
     summary.rejected += points;
+    refusals.batches++;
     refusals.messages.push(...scrubbed.map((group) => group.message));
     try {
       if (deps.spill) refusals.files.push(await deps.spill.reject(scrubbed, at));
@@ -230,8 +233,11 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
   if (summary.rejected > 0) {
     deps.log.error('InfluxDB refused points', {
       points: summary.rejected,
-      batches: refusals.files.length + (refusals.unkept > 0 ? 1 : 0),
-      first_errors: [...new Set(refusals.messages)].slice(0, 3).join(' | '),
+      batches: refusals.batches,
+      first_errors: [...new Set(refusals.messages)]
+        .slice(0, 3)
+        .map((message) => shortMessage(message))
+        .join(' | '),
       kept_in: refusals.files.join(' '),
       not_kept: refusals.unkept || undefined,
     });
