@@ -99,19 +99,19 @@ export async function takeSample(
   }
 
   const attempt = async (): Promise<Sample | Failure> => {
-    if (context.signal?.aborted) {
-      return {
-        outcome: 'timeout',
-        httpStatus: 0,
-        message: 'not polled: the run was stopped',
-        retryable: false,
-      };
-    }
     if (context.now() >= context.stopAt) {
       return {
         outcome: 'timeout',
         httpStatus: 0,
         message: 'run deadline reached before polling',
+        retryable: false,
+      };
+    }
+    if (context.signal?.aborted) {
+      return {
+        outcome: 'timeout',
+        httpStatus: 0,
+        message: 'not polled: the run was stopped',
         retryable: false,
       };
     }
