@@ -75,12 +75,18 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
-  if (args.once) {
-    const summary = await collectOnce(config, targets, secrets, wiring);
-    await wiring.save();
-    return report(summary, wiring);
+  const code = args.once
+    ? await collectOnce(config, targets, secrets, wiring).then(async (summary) => {
+        await wiring.save();
+        return report(summary, wiring);
+      })
+    : await collectForever(config, targets, source, wiring);
+  // A stopped collector did not do all it was asked to: cron and systemd should see that.
+  if (io.signal?.aborted) {
+    log.warn('stopped by a signal', {});
+    return EXIT.failed;
   }
-  return collectForever(config, targets, source, wiring);
+  return code;
 }
 
 interface Wiring {

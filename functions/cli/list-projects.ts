@@ -2,9 +2,9 @@ import type { Config, Target } from '../config/schema.js';
 import { accountLimiter, type ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
 import { isDiscovering } from '../discovery/target.js';
+import { shortMessage } from '../providers/failures.js';
 import { aligned } from '../report/render/table.js';
 import type { RunSecrets } from '../run/credentials.js';
-import { redact } from '../run/redact.js';
 import { SecretError } from '../secrets/source.js';
 
 /**
@@ -37,7 +37,7 @@ export async function listProjects(
       if (result.failure) {
         failed = true;
         out.write(
-          `${target.name}: project listing failed: ${redact(result.failure.message, secrets.known)}\n`,
+          `${target.name}: project listing failed: ${shortMessage(secrets.scrub(result.failure.message))}\n`,
         );
         if (result.source === 'none') continue;
         out.write(

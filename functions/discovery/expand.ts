@@ -1,12 +1,12 @@
 import type { Target } from '../config/schema.js';
 import type { SampleRecord } from '../points/build.js';
+import { shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
 import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
-import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
+import { DISCOVERY_DEFAULTS, projectIdProblem } from '../providers/streampixel/stats.js';
 import type { Failure } from '../providers/types.js';
 import type { RunLog } from '../run/collect.js';
 import type { RunSecrets } from '../run/credentials.js';
-import { redact } from '../run/redact.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
@@ -50,17 +50,17 @@ export async function expandDiscovery(
     discovering.map(async (target) => {
       const at = Math.min(...samples.filter((s) => s.target.name === target.name).map((s) => s.at));
       const started = context.now();
-      const failed = (failure: Failure, attempts: number) =>
+      const failed = (failure: Failure, attempts: number, project?: string) =>
         records.push({
           target,
           adapter: adapterFor(target.endpoint),
           at,
           outcome: failure.outcome === 'config' ? 'config' : 'discovery',
-          project: undefined,
+          project,
           httpStatus: failure.httpStatus,
           attempts,
           durationMs: context.now() - started,
-          error: redact(failure.message, context.secrets.known),
+          error: shortMessage(context.secrets.scrub(failure.message)),
         });
       try {
         const { result, selection } = await discoverTarget(target as Target & DiscoveringTarget, context);
@@ -80,7 +80,12 @@ export async function expandDiscovery(
           inactive_skipped: selection.inactive.length,
           excluded: selection.excluded.length,
         });
-        polled.set(target.name, selection.polled);
+        const { valid, refused } = checkListedIds(selection.polled);
+        // One record per refused id, each its own `project` series, so that none overwrites another.
+        for (const { id, message } of refused) {
+          failed({ outcome: 'discovery', httpStatus: 0, message, retryable: false }, 0, id);
+        }
+        polled.set(target.name, valid);
       } catch (error) {
         if (!(error instanceof SecretError)) throw error;
         failed({ outcome: 'config', httpStatus: 0, message: error.message, retryable: false }, 0);
@@ -130,6 +135,34 @@ export async function discoverTarget(
     includeInactive: target.includeInactive ?? DISCOVERY_DEFAULTS.includeInactive,
   });
   return { result, selection };
+}
+
+/** The longest part of a refused id an error repeats: enough to find it, short enough to leave room for why. */
+const ID_SHOWN = 40;
+
+/**
+ * Listed ids pass the same check as configured ones: a listing is a provider's text, and an id such as `..` would
+ * send the account's key to another path. A refused id is never requested; each is named in the error.
+ */
+function checkListedIds(projects: readonly ListedProject[]): {
+  valid: ListedProject[];
+  refused: Array<{ id: string; message: string }>;
+} {
+  const valid: ListedProject[] = [];
+  const refused: Array<{ id: string; message: string }> = [];
+  for (const project of projects) {
+    const problem = projectIdProblem(project.id);
+    if (problem === undefined) {
+      valid.push(project);
+      continue;
+    }
+    const shown = project.id.length > ID_SHOWN ? `${project.id.slice(0, ID_SHOWN)}…` : project.id;
+    refused.push({
+      id: project.id,
+      message: `listed project id ${JSON.stringify(shown)} not polled: ${problem}`,
+    });
+  }
+  return { valid, refused };
 }
 
 /** The per-project copy of a discovering target. */

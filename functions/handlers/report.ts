@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { awsClientDeadlines } from '../http/aws.js';
 import { buildReport } from '../report/build.js';
 import { calendarPeriod } from '../report/period.js';
 import { openInfluxReader } from '../report/query.js';
@@ -25,7 +26,7 @@ export interface ReportResult extends StoredReport {
 
 const logger = new Logger({ serviceName: 'concurrency-report' });
 // Module scope: kept across warm invocations. The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL as usual.
-const s3 = new S3Client({});
+const s3 = new S3Client(awsClientDeadlines());
 const secretSource = new SecretsManagerSource();
 let config: Promise<Config> | undefined;
 

@@ -6,9 +6,10 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ProviderRequest, ProviderResponse, ResponseHeaders } from '../providers/types.js';
+import { BodyEncodingError, decodeBody } from './decode.js';
 
 /** Why a request produced no readable HTTP answer. */
-export type TransportFailureKind = 'timeout' | 'network' | 'too_large' | 'not_utf8';
+export type TransportFailureKind = 'timeout' | 'network' | 'too_large' | 'not_utf8' | 'bad_encoding';
 
 /** A request that got no usable answer: no status, or a body we refuse to read. */
 export class TransportError extends Error {
@@ -76,11 +77,9 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
       if (settled) return;
       finish();
       outgoing.destroy();
-      reject(
-        cause instanceof TransportError
-          ? cause
-          : transportErrorOf(cause, timedOut, options.timeoutMs, status),
-      );
+      if (cause instanceof TransportError) reject(cause);
+      else if (options.signal?.aborted && !timedOut) reject(abandoned(cause, status));
+      else reject(transportErrorOf(cause, timedOut, options.timeoutMs, status));
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -96,16 +95,14 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
     outgoing.on('response', (response) => {
       status = response.statusCode ?? 0;
       readCapped(response, maxBytes, fail, (bytes) => {
-        if (settled) return;
-        let body: string;
-        try {
-          body = decodeUtf8(bytes, status);
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        finish();
-        resolve({ status, headers: headersOf(response), body });
+        decodedBody(bytes, response, maxBytes)
+          .then((decoded) => {
+            const body = decodeUtf8(decoded, status);
+            if (settled) return;
+            finish();
+            resolve({ status, headers: headersOf(response), body });
+          })
+          .catch(fail);
       });
     });
     outgoing.on('error', fail);
@@ -141,6 +138,11 @@ function abortedError(): Error {
   return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
+/** Cut short by the caller (the run's deadline, or a stop), not by this request's own timeout. */
+function abandoned(cause: unknown, status: number): TransportError {
+  return new TransportError('timeout', 'request abandoned: the run stopped sampling', status, { cause });
+}
+
 function transportErrorOf(
   cause: unknown,
   timedOut: boolean,
@@ -164,6 +166,17 @@ function networkCodeOf(error: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   return error instanceof Error && error.name === 'AbortError' ? 'aborted' : innermost;
+}
+
+/** The body with its `Content-Encoding` undone, within the same size limit. */
+async function decodedBody(bytes: Buffer, response: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    return await decodeBody(bytes, response.headers['content-encoding'], maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyEncodingError)) throw error;
+    const kind = error.reason === 'too_large' ? 'too_large' : 'bad_encoding';
+    throw new TransportError(kind, error.message, response.statusCode, { cause: error });
+  }
 }
 
 /** Reads the body with events (no async iterator per response), up to `maxBytes`. */

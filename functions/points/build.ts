@@ -1,7 +1,7 @@
-import { Point } from '@influxdata/influxdb-client';
 import type { Target } from '../config/schema.js';
 import type { Outcome } from '../providers/outcome.js';
 import type { AnyAdapter, Sample } from '../providers/types.js';
+import { LinePoint } from './line-protocol.js';
 
 /** Measurement names of the data contract (docs/data-contract.md). */
 export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
@@ -33,9 +33,9 @@ function secondsOf(ms: number): string {
 }
 
 /** The `concurrency` point of a successful sample. */
-export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Point {
+export function concurrencyPoint(record: SampleRecord & { sample: Sample }): LinePoint {
   const { target, adapter, sample } = record;
-  const point = new Point(MEASUREMENT.concurrency);
+  const point = new LinePoint(MEASUREMENT.concurrency);
   for (const [key, value] of Object.entries(target.tags)) point.tag(key, value);
   for (const [key, value] of Object.entries(target.projectTags ?? {})) point.tag(key, value);
   point.tag('provider', adapter.provider).tag('endpoint', adapter.endpoint).tag('target', target.name);
@@ -47,8 +47,8 @@ export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Poi
 }
 
 /** The `collector_run` point of any sample, written even when the fetch failed. */
-export function runPoint(record: SampleRecord): Point {
-  const point = new Point(MEASUREMENT.run)
+export function runPoint(record: SampleRecord): LinePoint {
+  const point = new LinePoint(MEASUREMENT.run)
     .tag('target', record.target.name)
     .tag('provider', record.adapter.provider)
     .tag('endpoint', record.adapter.endpoint)
@@ -65,12 +65,12 @@ export function runPoint(record: SampleRecord): Point {
 }
 
 /** Line protocol of points, with whole-second timestamps (precision `s`). */
-export function toLines(points: readonly Point[]): string[] {
-  return points.map((point) => point.toLineProtocol()).filter((line): line is string => line !== undefined);
+export function toLines(points: readonly LinePoint[]): string[] {
+  return points.map((point) => point.toLineProtocol());
 }
 
 /** Both points of a sample record, in the order they are written. */
-export function pointsOf(record: SampleRecord): Point[] {
+export function pointsOf(record: SampleRecord): LinePoint[] {
   const points = record.sample ? [concurrencyPoint({ ...record, sample: record.sample })] : [];
   points.push(runPoint(record));
   return points;

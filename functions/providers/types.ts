@@ -39,7 +39,10 @@ export interface Failure {
   outcome: Outcome;
   /** 0 when there was no HTTP response. */
   httpStatus: number;
-  /** Short and free of credentials: it becomes the `error` field. */
+  /**
+   * The provider's words as they came, never cut: the run scrubs credentials from it, then shortens it into the
+   * `error` field (cutting first could split a key and leave its first characters unrecognised).
+   */
   message: string;
   /** Whether another attempt inside the same sample may succeed (timeouts, resets, 5xx). */
   retryable: boolean;

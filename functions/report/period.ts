@@ -51,7 +51,35 @@ export function resolvePeriod(input: PeriodInput, now: number): Period {
   if (to <= from) {
     throw new ConfigError([`--to (${input.to}) must be later than --from (${input.from})`]);
   }
-  return { from, to };
+  return checkedRange({ from, to });
+}
+
+/**
+ * The times InfluxDB can store and InfluxQL can name: nanoseconds since the epoch in a signed 64-bit integer,
+ * kept to whole seconds inside it. A range outside is a flag error, not a query InfluxDB answers with a 400.
+ */
+export const INFLUX_TIME_RANGE = {
+  from: Date.UTC(1677, 8, 21, 0, 12, 44),
+  to: Date.UTC(2262, 3, 11, 23, 47, 16),
+};
+
+/** A period whose comparison period (the same length just before it) InfluxDB can also be asked about. */
+function checkedRange(period: Period): Period {
+  const earliest = previousPeriod(period).from;
+  const bounds = `InfluxDB times run from ${iso(INFLUX_TIME_RANGE.from)} to ${iso(INFLUX_TIME_RANGE.to)}`;
+  if (period.to > INFLUX_TIME_RANGE.to) throw new ConfigError([`--to: ${bounds}`]);
+  if (period.from < INFLUX_TIME_RANGE.from) throw new ConfigError([`--from: ${bounds}`]);
+  if (earliest < INFLUX_TIME_RANGE.from) {
+    throw new ConfigError([
+      `--from/--to: the report compares against the period of the same length before --from, which would ` +
+        `start at ${iso(earliest)}; ${bounds}`,
+    ]);
+  }
+  return period;
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
 /** Checks a `--period` value. */
@@ -119,10 +147,14 @@ export function parseInstant(text: string, flag: string): number {
   const [year, month, day, hour = 0, minute = 0, second = 0] = parts
     .slice(1, 7)
     .map((part) => Number(part ?? 0));
-  const utc = Date.UTC(year as number, (month as number) - 1, day as number, hour, minute, second);
-  const check = new Date(utc);
-  // Date.UTC rolls 2026-02-30 over into March: a round trip catches impossible dates and times.
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year as number, (month as number) - 1, day as number);
+  check.setUTCHours(hour, minute, second, 0);
+  const utc = check.getTime();
+  // Dates roll 2026-02-30 over into March: a round trip catches impossible dates and times.
   if (
+    check.getUTCFullYear() !== year ||
     check.getUTCMonth() !== (month as number) - 1 ||
     check.getUTCDate() !== day ||
     check.getUTCHours() !== hour ||

@@ -1,4 +1,6 @@
 import type { InfluxConfig } from '../config/schema.js';
+import { concealBasic } from '../influx/open.js';
+import { basicAuthOf } from '../influx/writer.js';
 import type { RunSecrets } from '../run/credentials.js';
 import { type InfluxCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
 import type { ProjectTags, Sample } from './model.js';
@@ -52,6 +54,8 @@ export interface InfluxReaderOptions {
    * @default 50000
    */
   windowSamples?: number;
+  /** Hides credentials in InfluxDB's own words before they are cut. @default no change */
+  scrub?: (text: string) => string;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -98,6 +102,7 @@ export class InfluxReader implements SampleSource {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly windowSamples: number;
+  private readonly scrub: (text: string) => string;
 
   constructor(influx: InfluxConfig, credentials: InfluxCredentials, options: InfluxReaderOptions = {}) {
     this.base = new URL('query', influx.url.endsWith('/') ? influx.url : `${influx.url}/`);
@@ -108,13 +113,11 @@ export class InfluxReader implements SampleSource {
       this.headers.authorization = `Token ${credentials.token}`;
     } else if (influx.apiVersion === 1 && (credentials.username || credentials.password)) {
       // A header rather than u/p in the URL: URLs end up in proxies' logs.
-      const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString(
-        'base64',
-      );
-      this.headers.authorization = `Basic ${basic}`;
+      this.headers.authorization = `Basic ${basicAuthOf(credentials)}`;
     }
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.windowSamples = options.windowSamples ?? DEFAULT_WINDOW_SAMPLES;
+    this.scrub = options.scrub ?? ((text) => text);
     this.description = `InfluxDB ${influx.url} (database ${db}${rp ? `, retention policy ${rp}` : ''})`;
   }
 
@@ -168,11 +171,11 @@ export class InfluxReader implements SampleSource {
     } catch (cause) {
       const reason =
         (cause as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : reasonOf(cause);
-      throw new InfluxQueryError(`cannot query ${this.description}: ${reason}`, 0, { cause });
+      throw new InfluxQueryError(`cannot query ${this.description}: ${this.scrub(reason)}`, 0, { cause });
     }
     if (!response.ok) {
       throw new InfluxQueryError(
-        `${this.description} answered ${response.status} to a query: ${errorText(text)}`,
+        `${this.description} answered ${response.status} to a query: ${errorText(this.scrub(text))}`,
         response.status,
       );
     }
@@ -183,14 +186,15 @@ export class InfluxReader implements SampleSource {
 /** The reader of a config, with its token (or v1 user and password) read from the token secret. */
 export async function openInfluxReader(
   influx: InfluxConfig,
-  secrets: Pick<RunSecrets, 'get'>,
+  secrets: Pick<RunSecrets, 'get' | 'scrub' | 'conceal'>,
   options?: InfluxReaderOptions,
 ): Promise<InfluxReader> {
   let credentials: InfluxCredentials = {};
   if (influx.tokenSecret) {
     credentials = parseInfluxCredentials(influx.tokenSecret, await secrets.get(influx.tokenSecret));
   }
-  return new InfluxReader(influx, credentials, options);
+  concealBasic(credentials, secrets);
+  return new InfluxReader(influx, credentials, { scrub: (text) => secrets.scrub(text), ...options });
 }
 
 /** The v1 database and retention policy: a v2 bucket `db/rp` is its DBRP mapping's pair. */

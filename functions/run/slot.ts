@@ -6,7 +6,7 @@
  *
  * The write deadline follows from the healthy samples. Once all but the slowest twentieth (at least one) are
  * done, their median duration is what a healthy sample takes; each sample still out gets
- * {@link STRAGGLER_FACTOR} times that (at least 100 ms) from its own start (one still queued behind the concurrency bound, from
+ * {@link STRAGGLER_FACTOR} times that (at least 200 ms) from its own start (one still queued behind the concurrency bound, from
  * now). So a healthy straggler that began late is waited for, while a request that has been hanging since the
  * slot began is not: the batch goes as soon as only such requests are left. Half the slot's shortest interval
  * (`latestAt`) caps it: the batch is out before the same targets' next slot begins.
@@ -20,7 +20,7 @@ export const STRAGGLER_FACTOR = 1.5;
  * The least time, in ms, a sample still out gets from its start: against fast local answers a busy machine's
  * scheduling noise is larger than the samples' durations, and a healthy sample cut off costs a write of its own.
  */
-export const MIN_ALLOWANCE_MS = 100;
+export const MIN_ALLOWANCE_MS = 200;
 
 export interface SlotTiming {
   /** Epoch ms at which the run reached the slot and its samples began. */

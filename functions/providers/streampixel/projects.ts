@@ -27,7 +27,7 @@ const projectsStatusSchema = z.object({
   totalProjects: z.number().int().nonnegative().optional(),
   projects: z.array(
     z.object({
-      _id: z.string().min(1),
+      _id: z.string(),
       name: z.string(),
       status: z.boolean(),
       subscriptionStatus: z.unknown(),
@@ -37,7 +37,7 @@ const projectsStatusSchema = z.object({
 
 const projectsPageSchema = z.object({
   projects: z.array(
-    z.object({ id: z.string().min(1), name: z.string(), region: z.string().optional(), status: z.string() }),
+    z.object({ id: z.string(), name: z.string(), region: z.string().optional(), status: z.string() }),
   ),
   page: z.number().int().positive(),
   totalPages: z.number().int().nonnegative(),

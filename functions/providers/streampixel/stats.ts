@@ -8,13 +8,32 @@ export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: coun
 
 export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 
+/** The longest project id accepted; Streampixel's are 24 hexadecimal digits. */
+const MAX_PROJECT_ID_LENGTH = 128;
+const PROJECT_ID = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Why a project id, configured or listed, may not be put in a stats path; `undefined` when it may. Only URL-safe
+ * characters: URLs resolve dot segments even when encoded (`..` would send the key to another path), and an id
+ * with `/`, `?`, `%` or `#` is not one Streampixel hands out.
+ */
+export function projectIdProblem(id: string): string | undefined {
+  if (id === '') return 'a project id cannot be empty';
+  if (id.length > MAX_PROJECT_ID_LENGTH)
+    return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
+  if (/^\.+$/.test(id)) return 'a project id cannot be only dots ("." and ".." are path segments)';
+  if (!PROJECT_ID.test(id)) return 'a project id has only letters, digits, ".", "_", "~" and "-"';
+  return undefined;
+}
+
 /** Config keys of a Streampixel target: one `projectId`, or `projects` to discover. */
 export const streampixelTargetShape = {
   projectId: z
     .string()
-    .min(1)
-    // URLs resolve dot segments even when encoded: `..` would send the key to another path.
-    .refine((id) => id !== '.' && id !== '..', { message: 'a project id cannot be "." or ".."' })
+    .superRefine((id, ctx) => {
+      const problem = projectIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
     .describe('Streampixel project id (the `{id}` of the stats path). Either this or `projects`.'),
   projects: z
