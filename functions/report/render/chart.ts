@@ -66,7 +66,7 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
 
   // The other layers share the x scale; repeating the domain there would make Vega-Lite merge (and warn).
   const xShared = { field: 'time', type: 'temporal' } as const;
-  const highestCap = Math.max(0, ...series.points.map((point) => point.cap ?? 0));
+  const highestCap = Math.max(0, ...series.points.map((point) => point.capacity ?? 0));
   const top = Math.max(report.live.peak ?? 0, report.queue?.peak ?? 0, highestCap, 1);
   // Head room above the highest mark, for the peak's label.
   const y = { type: 'quantitative', scale: { domain: [0, Math.ceil(top * 1.15)], nice: true } } as const;
@@ -100,12 +100,12 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
     },
   } as unknown as TopLevelSpec);
 
-  const caps = series.points.filter((point) => point.cap !== null);
+  const caps = series.points.filter((point) => point.capacity !== null);
   const lastCap = caps[caps.length - 1];
   if (lastCap) {
     // The cap as a line over time, not a single rule: a plan can change during the period.
     layers.push({
-      data: { values: series.points.map((point) => ({ time: point.time, cap: point.cap })) },
+      data: { values: series.points.map((point) => ({ time: point.time, capacity: point.capacity })) },
       layer: [
         {
           mark: {
@@ -123,7 +123,7 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
           encoding: {
             x: xShared,
             y: { ...y, field: 'cap' },
-            text: { value: `plan cap ${lastCap.cap}` },
+            text: { value: `plan capacity ${lastCap.capacity}` },
           },
         },
       ],

@@ -5,9 +5,10 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
-import { targetInfo } from '../../../functions/report/build.js';
+import { buildReport } from '../../../functions/report/build.js';
 import type { ProjectReport, TargetReport } from '../../../functions/report/model.js';
-import { InfluxReader } from '../../../functions/report/query.js';
+import { withComparison } from '../../../functions/report/period.js';
+import { InfluxReader, type Row } from '../../../functions/report/query.js';
 import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
 import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/files.js';
@@ -140,6 +141,8 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
         expected: e.expected,
         missing: e.expected - e.points.length,
         coveragePercent: (e.points.length / e.expected) * 100,
+        // The default --coverage-warn is 99 %.
+        coverageWarning: e.points.length * 100 < 99 * e.expected,
       });
       expect(got.live.peak).toBe(e.peak);
       expect(got.live.peakAt).toBe(e.first ? iso(minute(e.first.time)) : null);
@@ -192,6 +195,8 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
         expected: e.expected,
         missing: e.expected - e.points.length,
         coveragePercent: (e.points.length / e.expected) * 100,
+        // The default --coverage-warn is 99 %.
+        coverageWarning: e.points.length * 100 < 99 * e.expected,
       });
       expect(p.live.peak).toBe(e.peak);
       expect(p.live.peakAt).toBe(iso(minute((e.first as SeedPoint).time)));
@@ -232,7 +237,13 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
     // The point at exactly 2026-11-01T00:00:00Z has live 500: had it been counted, it would be the peak.
     expect(spLive.live.peak).toBeLessThan(500);
     const idle = json.find((t) => t.target === 'idle') as TargetReport;
-    expect(idle.samples).toEqual({ present: 0, expected: 44_640, missing: 44_640, coveragePercent: 0 });
+    expect(idle.samples).toEqual({
+      present: 0,
+      expected: 44_640,
+      missing: 44_640,
+      coveragePercent: 0,
+      coverageWarning: true,
+    });
     expect(idle.live).toEqual({ peak: null, peakAt: null, p95: null, mean: null });
   });
 
@@ -316,36 +327,27 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
   });
 });
 
-describe('the queries of a discovering target', () => {
-  it('ask for at most windowSamples points each: the windows narrow by the projects per sample time', async () => {
+describe('what the report reads', () => {
+  it('aggregates only: no answer holds more rows than the days of the forecast or the chart has buckets', async () => {
     const config = parseConfig({
       influx: { url: influxd.url, apiVersion: 1, database: DB },
-      targets: seedConfigTargets().map((target) =>
-        target.name === 'sp-account' ? { ...target, maxProjects: 3 } : target,
-      ),
+      targets: seedConfigTargets(),
     });
     const answers: number[] = [];
     class CountingReader extends InfluxReader {
-      override async rows(q: string): Promise<Record<string, unknown>[]> {
-        const rows = await super.rows(q);
-        answers.push(rows.length);
+      override async run(statements: readonly string[]): Promise<Row[][]> {
+        const rows = await super.run(statements);
+        for (const statement of rows) answers.push(statement.length);
         return rows;
       }
     }
-    const reader = new CountingReader(config.influx, {}, { windowSamples: 3000 });
-    const info = targetInfo(
-      config.targets.find((target) => target.name === 'sp-account') as (typeof config.targets)[number],
-    );
-    expect(info.pointsPerTime).toBe(3);
-    const samples = await reader.samples(info, { from: FROM, to: TO });
-    // 3000 points of 3 projects: 1000 sample times of 5 min per request, 9 requests for October.
-    expect(answers).toHaveLength(Math.ceil((TO - FROM) / (1000 * 5 * MIN)));
-    expect(Math.max(...answers)).toBeLessThanOrEqual(3000);
-    const seeded = (targets.find((t) => t.name === 'sp-account') as SeedTarget).projects ?? [];
-    expect(samples).toHaveLength(seeded.reduce((sum, project) => sum + inside(project, FROM, TO).length, 0));
-    expect(new Set(samples.map((sample) => sample.project?.name))).toEqual(
-      new Set(['eu-001', 'eu-002', 'us-001']),
-    );
+    const reader = new CountingReader(config.influx, {});
+    const period = withComparison({ from: FROM, to: TO }, 'month');
+    const report = await buildReport(config.targets, period, reader, { charts: true });
+    expect(report.targets).toHaveLength(5);
+    // October in 1 h buckets is 744 rows; the samples of a 30 s target alone are 89 280.
+    expect(Math.max(...answers)).toBe(744);
+    expect(answers.length).toBeGreaterThan(20);
   });
 });
 
