@@ -1,21 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chartSeries,
-  computeTargetReport,
-  summarise,
-  type TargetInfo,
-} from '../../../functions/report/compute.js';
-import type { Report, Sample } from '../../../functions/report/model.js';
+import type { Report } from '../../../functions/report/model.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
 import { launchChromium } from '../../support/chromium.js';
 import { tempDir } from '../../support/files.js';
+import { type FixtureTarget, fixtureReport, type Sample } from '../../support/report-figures.js';
 
 const FROM = Date.parse('2026-10-01T00:00:00Z');
 const TO = Date.parse('2026-11-01T00:00:00Z');
 const MIN = 60_000;
 const period = { from: FROM, to: TO };
-const previous = { from: FROM - (TO - FROM), to: FROM };
 
 function samples(
   range: { from: number; to: number },
@@ -26,22 +20,13 @@ function samples(
   for (let t = range.from; t < range.to; t += step) {
     // A day without data in the middle of October.
     if (t >= Date.parse('2026-10-15') && t < Date.parse('2026-10-16')) continue;
-    out.push({
-      time: t,
-      live: 0,
-      queued: null,
-      planMaxConnections: null,
-      overageConnections: null,
-      overageMessages: null,
-      periodPeak: null,
-      ...f(t),
-    });
+    out.push({ time: t, live: 0, ...f(t) });
   }
   return out;
 }
 
 const daily = (t: number) => 0.5 + 0.5 * Math.sin(((t % 86_400_000) / 86_400_000) * 2 * Math.PI);
-const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] = [
+const TARGETS: FixtureTarget[] = [
   {
     info: { name: 'eu-prod', provider: 'streampixel', endpoint: 'streampixel.liveStats', intervalMs: MIN },
     data: (range) =>
@@ -88,22 +73,7 @@ const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] 
 ];
 
 function buildReport(): Report {
-  const charts = new Map();
-  const targets = TARGETS.map(({ info, data }) => {
-    const current = data(period);
-    charts.set(info.name, chartSeries(period, current, info.intervalMs));
-    return computeTargetReport(info, period, current, {
-      period: previous,
-      summary: summarise(previous, data(previous)),
-    });
-  });
-  return {
-    generatedAt: '2026-11-01T02:00:00.000Z',
-    period: { from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z', label: '2026-10' },
-    previous: { from: '2026-08-31T00:00:00.000Z', to: '2026-10-01T00:00:00.000Z' },
-    targets,
-    charts,
-  };
+  return fixtureReport(TARGETS, period, { generatedAt: '2026-11-01T02:00:00.000Z', kind: 'month' });
 }
 
 /** The SVG element methods used in the page (the project compiles without the DOM library). */
