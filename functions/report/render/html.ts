@@ -254,7 +254,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; background: #f3f4f6; color: #111827;
   font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header, main, footer { max-width: 980px; margin: 0 auto; padding: 0 24px; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 32px; padding-bottom: 8px; }
 .kicker { margin: 0; text-transform: uppercase; letter-spacing: .08em; font-size: 12px; color: ${CHART_COLORS.live}; font-weight: 600; }
 h1 { margin: 4px 0 8px; font-size: 28px; }
