@@ -209,7 +209,12 @@ describe('the HTML report in headless Chromium', () => {
       svgs.map((svg) => {
         const scale = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
         const sizes = [...svg.querySelectorAll('text')].map(
-          (text) => Number.parseFloat(getComputedStyle(text).fontSize) * scale,
+          (text) =>
+            Number.parseFloat(
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }
+              ).getComputedStyle(text).fontSize,
+            ) * scale,
         );
         const ticks = [...svg.querySelectorAll('.role-axis-label text')].map(
           (text) => text.textContent ?? '',
