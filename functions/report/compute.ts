@@ -62,6 +62,7 @@ export function computeTargetReport(
       livePeak: live.peak,
       p95: live.p95,
       demandPeak: raw.demand.peak,
+      queue: raw.queue !== null,
       minutesAtOrAbove: capacity.minutesAtOrAbove,
       capacityReachedOn: forecast.capacityReachedOn,
       periodEnd: period.to,

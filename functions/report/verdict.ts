@@ -20,6 +20,8 @@ export interface VerdictInput {
   livePeak: number | null;
   p95: number | null;
   demandPeak: number | null;
+  /** Whether demand includes a queue (`live + queued`), for the reason's wording. */
+  queue: boolean;
   minutesAtOrAbove: number;
   /** The forecast's `capacityReachedOn` (`YYYY-MM-DD`). */
   capacityReachedOn: string | null;
@@ -52,7 +54,7 @@ export function verdictOf(input: VerdictInput): Verdict {
   if (demandPeak !== null && demandPeak > capacity) {
     return {
       level: 'upgrade',
-      reason: `Demand peaked at ${demandPeak} (live plus queued), above the capacity of ${capacity}.`,
+      reason: `Demand peaked at ${demandPeak}${input.queue ? ' (live plus queued)' : ''}, above the capacity of ${capacity}.`,
     };
   }
   if (minutesAtOrAbove >= rule.upgradeMinutes) {

@@ -160,6 +160,7 @@ describe('verdictOf (the rule of docs/reports-and-dashboards.md)', () => {
     livePeak: 60,
     p95: 50,
     demandPeak: 60,
+    queue: true,
     minutesAtOrAbove: 0,
     capacityReachedOn: null,
     periodEnd: DEC,
@@ -195,6 +196,9 @@ describe('verdictOf (the rule of docs/reports-and-dashboards.md)', () => {
     );
     expect(verdictOf({ ...base, demandPeak: 120, livePeak: 100 }).reason).toBe(
       'Demand peaked at 120 (live plus queued), above the capacity of 100.',
+    );
+    expect(verdictOf({ ...base, queue: false, demandPeak: 120, livePeak: 120 }).reason).toBe(
+      'Demand peaked at 120, above the capacity of 100.',
     );
   });
 });
