@@ -24,12 +24,16 @@ export interface BenchReportTarget {
   projectId?: string;
 }
 
-/** `count` targets, cycling through an endpoint with a queue, one with a plan, and one with live users only. */
+/**
+ * `count` targets, cycling through an endpoint with a queue, one with a plan, and one with live users only, of
+ * those whose polling floor allows 10 s.
+ */
 export function reportTargets(count: number): BenchReportTarget[] {
+  const allowed = ADAPTERS.filter((adapter) => adapter.floorMs <= INTERVAL_MS);
   const kinds = [
-    ADAPTERS.find((adapter) => adapter.capabilities.figures.includes('queue')),
-    ADAPTERS.find((adapter) => adapter.capabilities.figures.includes('plan')),
-    ADAPTERS.find((adapter) => adapter.capabilities.figures.length === 0),
+    allowed.find((adapter) => adapter.capabilities.figures.includes('queue')),
+    allowed.find((adapter) => adapter.capabilities.figures.includes('plan')),
+    allowed.find((adapter) => adapter.capabilities.figures.length === 0),
   ].filter((adapter) => adapter !== undefined);
   return Array.from({ length: count }, (_, i) => {
     const adapter = kinds[i % kinds.length] as (typeof kinds)[number];

@@ -20,6 +20,7 @@ import { buildReport } from '../functions/report/build.js';
 import { calendarPeriod, type Period, withComparison } from '../functions/report/period.js';
 import { InfluxReader } from '../functions/report/query.js';
 import { renderHtml } from '../functions/report/render/html.js';
+import { renderJson } from '../functions/report/render/json.js';
 import { renderTable } from '../functions/report/render/table.js';
 import { collect } from '../functions/run/collect.js';
 import { RunSecrets } from '../functions/run/credentials.js';
@@ -77,8 +78,9 @@ async function report(
   out.write(`\n${renderTable(made)}`);
   mkdirSync(REPORT_DIR, { recursive: true });
   const file = join(REPORT_DIR, `${name}.html`);
+  writeFileSync(join(REPORT_DIR, `${name}.json`), renderJson(made));
   writeFileSync(file, await renderHtml(made));
-  out.write(`\nHTML report: ${file}\n`);
+  out.write(`\nHTML report: ${file} (JSON beside it)\n`);
   return file;
 }
 

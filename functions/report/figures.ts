@@ -92,7 +92,7 @@ export interface FigureRequest {
 
 /**
  * Reads every figure of one target in two requests: first the aggregates, then what depends on them (the first
- * time each peak was reached, the minutes at or near the capacity). Throws the runner's error.
+ * time each peak was reached, the plan cap then, the minutes at or near the capacity). Throws the runner's error.
  */
 export async function readFigures(
   runner: StatementRunner,
@@ -144,10 +144,22 @@ export async function readFigures(
   const then = {
     live: live.peak !== null ? push(second, firstReaching(target, period, 'live', live.peak)) : -1,
     queue: queuePeak !== null ? push(second, firstReaching(target, period, 'queued', queuePeak)) : -1,
-    demandLive: demandPeak !== null ? push(second, firstReaching(target, period, 'live', demandPeak)) : -1,
+    // Without a queue demand is live: its peak time is the live peak's.
+    demandLive:
+      demandPeak !== null && target.queue
+        ? push(second, firstReaching(target, period, 'live', demandPeak))
+        : -1,
     demand:
       demandPeak !== null && target.queue
         ? push(second, firstReaching(target, period, 'demand', demandPeak))
+        : -1,
+    // The plan cap of the point where the live peak was first reached: a later plan change does not rewrite it.
+    planAtPeak:
+      target.plan && live.peak !== null
+        ? push(
+            second,
+            overPoints(target, period, 'first("plan_max_connections") AS "plan"', `"live" >= ${live.peak}`),
+          )
         : -1,
     atOrAbove:
       capacity !== null ? push(second, minutesWhere(target, period, 'live', `"live" >= ${capacity}`)) : -1,
@@ -171,7 +183,7 @@ export async function readFigures(
   const timeOf = (index: number): number | null => (index < 0 ? null : (answers[index]?.[0]?.time ?? null));
 
   live.peakTime = timeOf(then.live);
-  const plan = target.plan ? await planFigures(runner, target, period, row(at.plan), live.peakTime) : null;
+  const plan = target.plan ? planFigures(row(at.plan), answers[then.planAtPeak]?.[0]) : null;
   return {
     live,
     queue: target.queue
@@ -181,7 +193,10 @@ export async function readFigures(
           minutesNonEmpty: num(row(at.queueMinutes)?.minutes) ?? 0,
         }
       : null,
-    demand: { peak: demandPeak, peakTime: earliest(timeOf(then.demandLive), timeOf(then.demand)) },
+    demand: {
+      peak: demandPeak,
+      peakTime: target.queue ? earliest(timeOf(then.demandLive), timeOf(then.demand)) : live.peakTime,
+    },
     capacityField,
     capacity,
     minutesAtOrAbove: num(answers[then.atOrAbove]?.[0]?.minutes) ?? 0,
@@ -318,22 +333,9 @@ function planStatement(target: FigureTarget, period: Period): string {
   return overPoints(target, period, PLAN_STATEMENT_FIELDS);
 }
 
-async function planFigures(
-  runner: StatementRunner,
-  target: FigureTarget,
-  period: Period,
-  planRow: Row | undefined,
-  peakTime: number | null,
-): Promise<NonNullable<RawFigures['plan']>> {
-  let atPeak: number | null = null;
-  if (peakTime !== null) {
-    // The cap in force when the peak happened: a plan change later in the period does not rewrite history.
-    const at = { from: peakTime, to: peakTime + 1 };
-    const [rows] = await runner.run([overPoints(target, at, 'max("plan_max_connections") AS "plan"')]);
-    atPeak = num(rows?.[0]?.plan);
-  }
+function planFigures(planRow: Row | undefined, atPeak: Row | undefined): NonNullable<RawFigures['plan']> {
   return {
-    planMaxConnections: atPeak ?? num(planRow?.plan),
+    planMaxConnections: num(atPeak?.plan) ?? num(planRow?.plan),
     periodPeak: num(planRow?.period_peak),
     overageConnections: { last: num(planRow?.oc_last), max: num(planRow?.oc_max) },
     overageMessages: { last: num(planRow?.om_last), max: num(planRow?.om_max) },

@@ -21,7 +21,7 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/\n {2}eu-prod +[1-9]\d* +\d+ +\d+ +\d+\n/);
     // It ends with the report of what it collected, and where its HTML is.
     expect(result.stdout).toMatch(/^Concurrency report \S+: /m);
-    const html = /HTML report: (\S+\.html)\n$/.exec(result.stdout)?.[1] as string;
+    const html = /HTML report: (\S+\.html) \(JSON beside it\)\n$/.exec(result.stdout)?.[1] as string;
     expect(existsSync(html)).toBe(true);
   });
 
@@ -44,7 +44,7 @@ describe('npm run demo', () => {
       /^eu-prod: upgrade — Demand peaked at \d+ \(live plus queued\), above the capacity of 40\.$/m,
     );
     expect(out).toMatch(/^signalling +2000 \(plan\) /m);
-    const html = /HTML report: (\S+month-\d{4}-\d{2}\.html)\n$/.exec(out)?.[1] as string;
+    const html = /HTML report: (\S+month-\d{4}-\d{2}\.html) \(JSON beside it\)\n$/.exec(out)?.[1] as string;
     expect(readFileSync(html, 'utf8')).toContain('Capacity and verdict');
     // Seeding and reporting a month is a matter of seconds, not of a month of polling.
     expect(Date.now() - started).toBeLessThan(120_000);

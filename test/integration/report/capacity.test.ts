@@ -286,5 +286,5 @@ describe('calendar periods and the coverage threshold', () => {
     const bad = await report(['--period', 'last-month', '--coverage-warn', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--coverage-warn: "lots" is not a percentage');
-  });
+  }, 120_000);
 });

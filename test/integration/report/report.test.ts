@@ -415,7 +415,7 @@ describe('every format', () => {
     );
     expect(stdout).toMatch(/^sp-live +99 +2026-10-07 19:42 /m);
     expect(stdout).toMatch(/^sp-live +streampixel +30s +87840 +89280 +1440 +98\.4 % !$/m);
-    expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 %$/m);
+    expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 % !$/m);
     expect(stdout).toMatch(/^signalling +\d+ +(1000|1500) +\d+\.\d %/m);
     // The projects' block: eu-002's tie at 12:05 on the 3rd, its day without samples.
     expect(stdout).toContain('Per project (discovered)\n');
