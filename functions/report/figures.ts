@@ -4,14 +4,13 @@ import {
   chartStatement,
   dailyPeaks,
   demandPeakStatement,
-  firstReaching,
   liveStatement,
   minutesWhere,
   overPoints,
+  peakStatement,
   previousStatement,
   projectQueueMinutes,
   quoteIdent,
-  quoteString,
   type StatementTarget,
 } from './statements.js';
 
@@ -100,17 +99,21 @@ export async function readFigures(
   request: FigureRequest,
 ): Promise<RawFigures> {
   const { period, previous, history } = request;
-  const first: string[] = [
-    liveStatement(target, period),
-    previousStatement(target, previous),
-    dailyPeaks(target, history, 'live'),
-  ];
+  const first: string[] = [];
   const at = {
+    live: push(first, liveStatement(target, period)),
+    livePeak: push(first, peakStatement(target, period, 'live')),
+    previous: push(first, previousStatement(target, previous)),
+    dailyLive: push(first, dailyPeaks(target, history, 'live')),
+    queuePeak: target.queue ? push(first, peakStatement(target, period, 'queued')) : -1,
     demand: target.queue ? push(first, demandPeakStatement(target, period)) : -1,
     dailyDemand: target.queue ? push(first, dailyPeaks(target, history, 'demand')) : -1,
     queueMinutes: target.queue ? push(first, minutesWhere(target, period, 'queued', '"queued" > 0')) : -1,
     plan: target.plan ? push(first, planStatement(target, period)) : -1,
     projects: target.discovers ? push(first, projectStatement(target, period)) : -1,
+    projectPeaks: target.discovers ? push(first, projectPeakStatement(target, period, 'live')) : -1,
+    projectQueuePeaks:
+      target.discovers && target.queue ? push(first, projectPeakStatement(target, period, 'queued')) : -1,
     projectNames: target.discovers
       ? push(first, overPoints(target, period, 'last("live")', undefined, ` GROUP BY ${tagList(target)}`))
       : -1,
@@ -123,105 +126,75 @@ export async function readFigures(
   };
   const rows = await runner.run(first);
   const row = (index: number): Row | undefined => (index < 0 ? undefined : rows[index]?.[0]);
+  const rowsOf = (index: number): Row[] => (index < 0 ? [] : (rows[index] ?? []));
 
-  const liveRow = row(0);
+  const liveRow = row(at.live);
+  const peakRow = row(at.livePeak);
   const live: SeriesFigures = {
     present: num(liveRow?.n) ?? 0,
-    peak: num(liveRow?.peak),
-    peakTime: null,
+    peak: num(peakRow?.peak),
+    peakTime: num(peakRow?.peak) === null ? null : (peakRow?.time ?? null),
     p95: num(liveRow?.p95),
     mean: num(liveRow?.mean),
   };
-  const previousRow = row(1);
   const capacityField = num(liveRow?.capacity);
   // Points written before the `capacity` field existed still carry their plan's cap.
   const capacity = capacityField ?? target.capacity ?? (target.plan ? num(row(at.plan)?.plan) : null);
-  const queuePeak = num(liveRow?.queue_peak);
-  // A sample without `queued` has no demand row: its demand is its live count, which the live peak covers.
-  const demandPeak = maxOf(live.peak, num(row(at.demand)?.peak));
 
   const second: string[] = [];
   const then = {
-    live: live.peak !== null ? push(second, firstReaching(target, period, 'live', live.peak)) : -1,
-    queue: queuePeak !== null ? push(second, firstReaching(target, period, 'queued', queuePeak)) : -1,
-    // Without a queue demand is live: its peak time is the live peak's.
-    demandLive:
-      demandPeak !== null && target.queue
-        ? push(second, firstReaching(target, period, 'live', demandPeak))
-        : -1,
-    demand:
-      demandPeak !== null && target.queue
-        ? push(second, firstReaching(target, period, 'demand', demandPeak))
-        : -1,
-    // The plan cap of the point where the live peak was first reached: a later plan change does not rewrite it.
-    planAtPeak:
-      target.plan && live.peak !== null
-        ? push(
-            second,
-            overPoints(target, period, 'first("plan_max_connections") AS "plan"', `"live" >= ${live.peak}`),
-          )
-        : -1,
     atOrAbove:
       capacity !== null ? push(second, minutesWhere(target, period, 'live', `"live" >= ${capacity}`)) : -1,
     above90:
       capacity !== null
         ? push(second, minutesWhere(target, period, 'live', `"live" >= ${ninetyPercent(capacity)}`))
         : -1,
+    // The plan cap of the point of the live peak: a later plan change does not rewrite it.
+    planAtPeak:
+      target.plan && live.peakTime !== null
+        ? push(
+            second,
+            overPoints(
+              target,
+              { from: live.peakTime, to: live.peakTime + 1 },
+              'max("plan_max_connections") AS "plan"',
+            ),
+          )
+        : -1,
   };
-  const projectPeaks = target.discovers ? projectRows(rows[at.projects] ?? []) : [];
-  const projectTies = projectPeaks.map(([id, projectRow]) => ({
-    live:
-      num(projectRow.peak) === null
-        ? -1
-        : push(second, projectFirst(target, period, id, 'live', num(projectRow.peak) as number)),
-    queue:
-      num(projectRow.queue_peak) === null
-        ? -1
-        : push(second, projectFirst(target, period, id, 'queued', num(projectRow.queue_peak) as number)),
-  }));
-  const answers = await runner.run(second);
-  const timeOf = (index: number): number | null => (index < 0 ? null : (answers[index]?.[0]?.time ?? null));
+  const answers = second.length === 0 ? [] : await runner.run(second);
+  const answer = (index: number): Row | undefined => (index < 0 ? undefined : answers[index]?.[0]);
 
-  live.peakTime = timeOf(then.live);
-  const plan = target.plan ? planFigures(row(at.plan), answers[then.planAtPeak]?.[0]) : null;
   return {
     live,
-    queue: target.queue
-      ? {
-          peak: queuePeak,
-          peakTime: timeOf(then.queue),
-          minutesNonEmpty: num(row(at.queueMinutes)?.minutes) ?? 0,
-        }
-      : null,
-    demand: {
-      peak: demandPeak,
-      peakTime: target.queue ? earliest(timeOf(then.demandLive), timeOf(then.demand)) : live.peakTime,
-    },
+    queue: target.queue ? queueOf(row(at.queuePeak), row(at.queueMinutes)) : null,
+    demand: target.queue ? demandOf(live, row(at.demand)) : { peak: live.peak, peakTime: live.peakTime },
     capacityField,
     capacity,
-    minutesAtOrAbove: num(answers[then.atOrAbove]?.[0]?.minutes) ?? 0,
-    minutesAbove90Percent: num(answers[then.above90]?.[0]?.minutes) ?? 0,
-    plan,
+    minutesAtOrAbove: num(answer(then.atOrAbove)?.minutes) ?? 0,
+    minutesAbove90Percent: num(answer(then.above90)?.minutes) ?? 0,
+    plan: target.plan ? planFigures(row(at.plan), answer(then.planAtPeak)) : null,
     previous: {
-      present: num(previousRow?.n) ?? 0,
-      peak: num(previousRow?.peak),
-      mean: num(previousRow?.mean),
+      present: num(row(at.previous)?.n) ?? 0,
+      peak: num(row(at.previous)?.peak),
+      mean: num(row(at.previous)?.mean),
     },
-    dailyDemandPeaks: dailyDemand(rows[2] ?? [], at.dailyDemand < 0 ? [] : (rows[at.dailyDemand] ?? [])),
+    dailyDemandPeaks: dailyDemand(rowsOf(at.dailyLive), rowsOf(at.dailyDemand)),
     projects: target.discovers
       ? projectFigures(
           target,
-          projectPeaks,
-          projectTies.map((tie) => ({ live: timeOf(tie.live), queue: timeOf(tie.queue) })),
-          rows[at.projectNames] ?? [],
-          at.projectQueue < 0 ? [] : (rows[at.projectQueue] ?? []),
+          rowsOf(at.projects),
+          rowsOf(at.projectPeaks),
+          rowsOf(at.projectQueuePeaks),
+          rowsOf(at.projectNames),
+          rowsOf(at.projectQueue),
         )
       : null,
     ...(at.chart >= 0 && request.chartBucketMs !== undefined
       ? {
           chart: {
             bucketMs: request.chartBucketMs,
-            rows: (rows[at.chart] ?? []).map((r) => ({
+            rows: rowsOf(at.chart).map((r) => ({
               time: r.time,
               live: num(r.live) ?? 0,
               queued: num(r.queued),
@@ -231,6 +204,29 @@ export async function readFigures(
         }
       : {}),
   };
+}
+
+function queueOf(peakRow: Row | undefined, minutesRow: Row | undefined): QueueRaw {
+  const peak = num(peakRow?.peak);
+  return {
+    peak,
+    peakTime: peak === null ? null : (peakRow?.time ?? null),
+    minutesNonEmpty: num(minutesRow?.minutes) ?? 0,
+  };
+}
+
+/**
+ * The demand peak: the higher of the `live + queued` peak and the live peak (a sample without `queued` has no
+ * demand row; its demand is its live count), at the earlier time on a tie.
+ */
+function demandOf(live: SeriesFigures, demandRow: Row | undefined): RawFigures['demand'] {
+  const queued = num(demandRow?.peak);
+  if (queued === null || (live.peak !== null && live.peak > queued)) {
+    return { peak: live.peak, peakTime: live.peakTime };
+  }
+  const time = demandRow?.time ?? null;
+  if (live.peak === queued) return { peak: queued, peakTime: earliest(live.peakTime, time) };
+  return { peak: queued, peakTime: time };
 }
 
 /** The lowest integer at or above 90 % of `capacity`, in integers (0.9 × 30 is 27.000000000000004 in floats). */
@@ -251,30 +247,25 @@ function tagList(target: FigureTarget): string {
   return target.projectTags.map(quoteIdent).join(', ');
 }
 
-/** Count, peak, p95, mean (and queue peak) per project id. */
+/** Count, p95 and mean per project id. */
 function projectStatement(target: FigureTarget, period: Period): string {
-  const select = [
-    'count("live") AS "n"',
-    'max("live") AS "peak"',
-    'percentile("live", 95) AS "p95"',
-    'mean("live") AS "mean"',
-  ];
-  if (target.queue) select.push('max("queued") AS "queue_peak"');
-  return overPoints(target, period, select.join(', '), undefined, ` GROUP BY ${quoteIdent(idTag(target))}`);
-}
-
-function projectFirst(
-  target: FigureTarget,
-  period: Period,
-  id: string,
-  field: 'live' | 'queued',
-  value: number,
-): string {
   return overPoints(
     target,
     period,
-    `first(${quoteIdent(field)}) AS "value"`,
-    `${quoteIdent(idTag(target))} = ${quoteString(id)} AND ${quoteIdent(field)} >= ${value}`,
+    'count("live") AS "n", percentile("live", 95) AS "p95", mean("live") AS "mean"',
+    undefined,
+    ` GROUP BY ${quoteIdent(idTag(target))}`,
+  );
+}
+
+/** The peak of `field` per project id, at its earliest time (a lone selector, as {@link peakStatement}). */
+function projectPeakStatement(target: FigureTarget, period: Period, field: 'live' | 'queued'): string {
+  return overPoints(
+    target,
+    period,
+    `max(${quoteIdent(field)}) AS "peak"`,
+    undefined,
+    ` GROUP BY ${quoteIdent(idTag(target))}`,
   );
 }
 
@@ -291,12 +282,17 @@ function projectRows(rows: readonly Row[]): [string, Row][] {
 
 function projectFigures(
   target: FigureTarget,
-  peaks: readonly [string, Row][],
-  ties: readonly { live: number | null; queue: number | null }[],
+  figures: readonly Row[],
+  peaks: readonly Row[],
+  queuePeaks: readonly Row[],
   names: readonly Row[],
   queueMinutes: readonly Row[],
 ): ProjectRaw[] {
   const id = idTag(target);
+  const byId = (rows: readonly Row[]) => new Map(projectRows(rows));
+  const livePeaks = byId(peaks);
+  const queued = byId(queuePeaks);
+  const minutes = byId(queueMinutes);
   const latest = new Map<string, { time: number; tags: Record<string, string> }>();
   for (const r of names) {
     const key = r.tags[id];
@@ -304,22 +300,19 @@ function projectFigures(
     const known = latest.get(key);
     if (known === undefined || r.time >= known.time) latest.set(key, { time: r.time, tags: r.tags });
   }
-  const minutes = new Map(queueMinutes.map((r) => [r.tags[id] ?? '', num(r.minutes) ?? 0]));
-  return peaks.map(([key, r], i): ProjectRaw => {
-    const tie = ties[i] ?? { live: null, queue: null };
+  return projectRows(figures).map(([key, r]): ProjectRaw => {
+    const peak = livePeaks.get(key);
     return {
       id: key,
       tags: latest.get(key)?.tags ?? { [id]: key },
       live: {
         present: num(r.n) ?? 0,
-        peak: num(r.peak),
-        peakTime: tie.live,
+        peak: num(peak?.peak),
+        peakTime: num(peak?.peak) === null ? null : (peak?.time ?? null),
         p95: num(r.p95),
         mean: num(r.mean),
       },
-      queue: target.queue
-        ? { peak: num(r.queue_peak), peakTime: tie.queue, minutesNonEmpty: minutes.get(key) ?? 0 }
-        : null,
+      queue: target.queue ? queueOf(queued.get(key), minutes.get(key)) : null,
     };
   });
 }
@@ -355,12 +348,6 @@ function dailyDemand(live: readonly Row[], demand: readonly Row[]): { day: numbe
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function maxOf(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.max(a, b);
 }
 
 function earliest(a: number | null, b: number | null): number | null {

@@ -108,17 +108,13 @@ export function minutesWhere(
   return `SELECT count("n") AS "minutes" FROM (${perMinute}) WHERE ${where(timeRange(period), '"n" > 0')}`;
 }
 
-/** Count, peak, p95, mean and the latest capacity of the live samples; the queue's peak too when it has one. */
+/** Count, p95, mean and the latest capacity of the live samples. */
 export function liveStatement(target: StatementTarget, period: Period): string {
-  const select = [
-    'count("live") AS "n"',
-    'max("live") AS "peak"',
-    'percentile("live", 95) AS "p95"',
-    'mean("live") AS "mean"',
-    'last("capacity") AS "capacity"',
-  ];
-  if (target.queue) select.push('max("queued") AS "queue_peak"');
-  return overSamples(target, period, select.join(', '));
+  return overSamples(
+    target,
+    period,
+    'count("live") AS "n", percentile("live", 95) AS "p95", mean("live") AS "mean", last("capacity") AS "capacity"',
+  );
 }
 
 /** Count, peak and mean of the previous period: all a comparison needs. */
@@ -126,21 +122,15 @@ export function previousStatement(target: StatementTarget, period: Period): stri
   return overSamples(target, period, 'count("live") AS "n", max("live") AS "peak", mean("live") AS "mean"');
 }
 
-/** The first sample time at which `field` reached `value` (the tie rule: the earliest wins). */
-export function firstReaching(
-  target: StatementTarget,
-  period: Period,
-  field: 'live' | 'queued' | 'demand',
-  value: number,
-): string {
-  const select = `first(${quoteIdent(field)}) AS "value"`;
-  const condition = `${quoteIdent(field)} >= ${value}`;
-  return field === 'demand'
-    ? overDemand(target, period, select, condition)
-    : overSamples(target, period, select, condition);
+/**
+ * The peak of `field` and its time, in one scan: a lone selector answers with the time of the point it picked,
+ * and on a tie InfluxDB keeps the earliest (the tie rule; the integration tests seed ties across shards).
+ */
+export function peakStatement(target: StatementTarget, period: Period, field: 'live' | 'queued'): string {
+  return overSamples(target, period, `max(${quoteIdent(field)}) AS "peak"`);
 }
 
-/** The highest demand of the period, as one row `{ peak }`. */
+/** The highest demand of the period and its earliest time, as one row `{ time, peak }`. */
 export function demandPeakStatement(target: StatementTarget, period: Period): string {
   return overDemand(target, period, 'max("demand") AS "peak"');
 }

@@ -419,7 +419,7 @@ describe('every format', () => {
     expect(stdout).toMatch(/^signalling +\d+ +(1000|1500) +\d+\.\d %/m);
     // The projects' block: eu-002's tie at 12:05 on the 3rd, its day without samples.
     expect(stdout).toContain('Per project (discovered)\n');
-    expect(stdout).toMatch(/^sp-account +eu-002 +eu-west-1 +77 +2026-10-03 12:05 .* 8640 +8928 +96\.8 %$/m);
+    expect(stdout).toMatch(/^sp-account +eu-002 +eu-west-1 +77 +2026-10-03 12:05 .* 8640 +8928 +96\.8 % !$/m);
     expect(stdout).toMatch(/^sp-account +us-001 +– +\d+ /m);
   });
 
