@@ -141,6 +141,30 @@ function lastOf(refId: string, of: string): alerting.QueryBuilder {
   );
 }
 
+/** What differs between the capacity and health rules; each fires on its last query `E`, with no pending period. */
+interface RuleSpec {
+  title: string;
+  uid: string;
+  queries: alerting.QueryBuilder[];
+  /** What no series at all means: `Alerting` only where silence is the problem. */
+  noData: 'OK' | 'Alerting';
+  labels: Record<string, string>;
+  summary: string;
+  description: string;
+}
+
+function rule(spec: RuleSpec): alerting.RuleBuilder {
+  return new alerting.RuleBuilder(spec.title)
+    .uid(spec.uid)
+    .queries(spec.queries)
+    .condition('E')
+    .forDuration('0s')
+    .noDataState(spec.noData)
+    .execErrState('Error')
+    .labels(spec.labels)
+    .annotations({ summary: spec.summary, description: spec.description });
+}
+
 /**
  * "Stale data": fires for a target none of whose `concurrency` points arrived for {@link STALE_INTERVALS} of
  * its intervals. The dashboards know no config, so the interval is the target's own: the shortest time between
@@ -156,9 +180,10 @@ export function staleDataRule(): alerting.RuleBuilder {
   const gaps =
     `SELECT elapsed("live", 1s) AS "gap" FROM "concurrency" WHERE $timeFilter ` +
     'GROUP BY "target", "project", "project_name"';
-  return new alerting.RuleBuilder('Stale data')
-    .uid('concurrency-stale-data')
-    .queries([
+  return rule({
+    title: 'Stale data',
+    uid: 'concurrency-stale-data',
+    queries: [
       influxQuery(
         'A',
         // Every level newest first: InfluxQL wants subqueries ordered like the query around them.
@@ -173,18 +198,14 @@ export function staleDataRule(): alerting.RuleBuilder {
       lastOf('C', 'A'),
       lastOf('D', 'B'),
       expressionQuery('E', new expr.TypeMathBuilder().refId('E').expression(`$C >= ${STALE_INTERVALS} * $D`)),
-    ])
-    .condition('E')
-    .forDuration('0s')
-    .noDataState('Alerting')
-    .execErrState('Error')
-    .labels({ severity: 'page', team: 'collector' })
-    .annotations({
-      summary: `No concurrency point from {{ $labels.target }} for ${STALE_INTERVALS} of its intervals (or none at all)`,
-      description:
-        'The collector wrote nothing for this target: the schedule stopped, every sample failed, or InfluxDB ' +
-        'refuses the writes. See the Collector health row and the failed-sample annotations.',
-    });
+    ],
+    noData: 'Alerting',
+    labels: { severity: 'page', team: 'collector' },
+    summary: `No concurrency point from {{ $labels.target }} for ${STALE_INTERVALS} of its intervals (or none at all)`,
+    description:
+      'The collector wrote nothing for this target: the schedule stopped, every sample failed, or InfluxDB ' +
+      'refuses the writes. See the Collector health row and the failed-sample annotations.',
+  });
 }
 
 /**
@@ -197,31 +218,26 @@ export function nearCapacityRule(): alerting.RuleBuilder {
     'SELECT 100.0 * sum("live") / max("capacity") AS "pct" FROM "concurrency" WHERE $timeFilter ' +
     'GROUP BY time(1s), "target" fill(none)';
   const window = NEAR_CAPACITY_MINUTES * 60;
-  return (
-    new alerting.RuleBuilder('Near capacity')
-      .uid('concurrency-near-capacity')
-      .queries([
-        influxQuery('A', `SELECT min("pct") FROM (${shares}) GROUP BY "target"`, window),
-        influxQuery('B', `SELECT count("pct") FROM (${shares}) GROUP BY "target"`, window),
-        lastOf('C', 'A'),
-        lastOf('D', 'B'),
-        expressionQuery(
-          'E',
-          new expr.TypeMathBuilder().refId('E').expression(`$C >= ${NEAR_CAPACITY_PERCENT} && $D >= 2`),
-        ),
-      ])
-      .condition('E')
-      .forDuration('0s')
-      // No target with a capacity sampled in the window: stale data has its own rule.
-      .noDataState('OK')
-      .execErrState('Error')
-      .labels({ severity: 'warning', team: 'capacity' })
-      .annotations({
-        summary: `{{ $labels.target }} at or above ${NEAR_CAPACITY_PERCENT} % of its capacity for ${NEAR_CAPACITY_MINUTES} minutes`,
-        description:
-          'Live users sat near the configured or plan capacity at every sample: raise it before users queue or are refused.',
-      })
-  );
+  return rule({
+    title: 'Near capacity',
+    uid: 'concurrency-near-capacity',
+    queries: [
+      influxQuery('A', `SELECT min("pct") FROM (${shares}) GROUP BY "target"`, window),
+      influxQuery('B', `SELECT count("pct") FROM (${shares}) GROUP BY "target"`, window),
+      lastOf('C', 'A'),
+      lastOf('D', 'B'),
+      expressionQuery(
+        'E',
+        new expr.TypeMathBuilder().refId('E').expression(`$C >= ${NEAR_CAPACITY_PERCENT} && $D >= 2`),
+      ),
+    ],
+    // No target with a capacity sampled in the window: stale data has its own rule.
+    noData: 'OK',
+    labels: { severity: 'warning', team: 'capacity' },
+    summary: `{{ $labels.target }} at or above ${NEAR_CAPACITY_PERCENT} % of its capacity for ${NEAR_CAPACITY_MINUTES} minutes`,
+    description:
+      'Live users sat near the configured or plan capacity at every sample: raise it before users queue or are refused.',
+  });
 }
 
 /**
@@ -232,33 +248,31 @@ export function overageRule(): alerting.RuleBuilder {
   const window = OVERAGE_MINUTES * 60;
   const rise = (field: string) =>
     `SELECT last("${field}") - first("${field}") FROM "concurrency" WHERE ${endpointsWith('plan')} AND $timeFilter GROUP BY "target"`;
-  return new alerting.RuleBuilder('Plan overage rising')
-    .uid('concurrency-overage-rising')
-    .queries([
+  return rule({
+    title: 'Plan overage rising',
+    uid: 'concurrency-overage-rising',
+    queries: [
       influxQuery('A', rise('overage_connections'), window),
       influxQuery('B', rise('overage_messages'), window),
       lastOf('C', 'A'),
       lastOf('D', 'B'),
       expressionQuery('E', new expr.TypeMathBuilder().refId('E').expression('$C > 0 || $D > 0')),
-    ])
-    .condition('E')
-    .forDuration('0s')
-    .noDataState('OK')
-    .execErrState('Error')
-    .labels({ severity: 'warning', team: 'capacity' })
-    .annotations({
-      summary: `Overage of {{ $labels.target }} rose in the last ${OVERAGE_MINUTES} minutes`,
-      description:
-        'The plan is exceeded and billed as overage: upgrade the plan or find what drives the usage.',
-    });
+    ],
+    noData: 'OK',
+    labels: { severity: 'warning', team: 'capacity' },
+    summary: `Overage of {{ $labels.target }} rose in the last ${OVERAGE_MINUTES} minutes`,
+    description:
+      'The plan is exceeded and billed as overage: upgrade the plan or find what drives the usage.',
+  });
 }
 
 /** "Collector success": fires for a target fewer than 95 % of whose samples in the last 15 minutes succeeded. */
 export function successRule(): alerting.RuleBuilder {
   const window = SUCCESS_MINUTES * 60;
-  return new alerting.RuleBuilder('Collector success below 95 %')
-    .uid('concurrency-collector-success')
-    .queries([
+  return rule({
+    title: 'Collector success below 95 %',
+    uid: 'concurrency-collector-success',
+    queries: [
       influxQuery(
         'A',
         'SELECT mean("up") * 100 FROM "collector_run" WHERE $timeFilter GROUP BY "target"',
@@ -266,17 +280,13 @@ export function successRule(): alerting.RuleBuilder {
       ),
       lastOf('C', 'A'),
       expressionQuery('E', new expr.TypeMathBuilder().refId('E').expression(`$C < ${SUCCESS_PERCENT}`)),
-    ])
-    .condition('E')
-    .forDuration('0s')
-    .noDataState('OK')
-    .execErrState('Error')
-    .labels({ severity: 'warning', team: 'collector' })
-    .annotations({
-      summary: `Fewer than ${SUCCESS_PERCENT} % of the samples of {{ $labels.target }} succeeded in ${SUCCESS_MINUTES} minutes`,
-      description:
-        'See the Failed samples table and annotations for the outcome (auth, timeout, rate_limited, …).',
-    });
+    ],
+    noData: 'OK',
+    labels: { severity: 'warning', team: 'collector' },
+    summary: `Fewer than ${SUCCESS_PERCENT} % of the samples of {{ $labels.target }} succeeded in ${SUCCESS_MINUTES} minutes`,
+    description:
+      'See the Failed samples table and annotations for the outcome (auth, timeout, rate_limited, …).',
+  });
 }
 
 /** Every alert rule, in the order the provisioning file lists them. */

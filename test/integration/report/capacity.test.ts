@@ -1,9 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReportCli } from '../../../functions/cli/report.js';
 import type { TargetReport } from '../../../functions/report/model.js';
 import { tempDir } from '../../support/files.js';
 import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { reportInProcess } from '../../support/report-cli.js';
 import {
   capacityConfigTargets,
   capacityTargets,
@@ -42,20 +41,8 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-async function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runReportCli(['--config', configFile, '--secrets-file', secretsFile, ...args], {
-    stdout,
-    stderr,
-    now: () => NOW,
-  });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const report = (args: string[]) =>
+  reportInProcess(['--config', configFile, '--secrets-file', secretsFile, ...args], () => NOW);
 
 // ---- Expected figures, computed here from the seeded points without the report's code. ----
 
@@ -244,10 +231,7 @@ describe('capacity, demand, forecast and verdict over a seeded quarter (real Inf
 describe('calendar periods and the coverage threshold', () => {
   it('--period day at 01:06 compares with the whole day before', async () => {
     const now = Date.UTC(2026, 10, 19, 1, 6, 30);
-    const stdout = new PassThrough();
-    const out: Buffer[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    const code = await runReportCli(
+    const { code, stdout } = await reportInProcess(
       [
         '--config',
         configFile,
@@ -260,10 +244,10 @@ describe('calendar periods and the coverage threshold', () => {
         '--target',
         'sp-capped',
       ],
-      { stdout, stderr: new PassThrough(), now: () => now },
+      () => now,
     );
     expect(code).toBe(0);
-    const [capped] = JSON.parse(Buffer.concat(out).toString('utf8')) as TargetReport[];
+    const [capped] = JSON.parse(stdout) as TargetReport[];
     expect(capped?.to).toBe('2026-11-19T01:05:00.000Z');
     expect(capped?.previous).toMatchObject({
       from: '2026-11-18T00:00:00.000Z',

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { buildReport } from '../../../functions/report/build.js';
 import type { ProjectReport, TargetReport } from '../../../functions/report/model.js';
@@ -14,6 +12,7 @@ import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/files.js';
 import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { freePort } from '../../support/ports.js';
+import { reportInProcess } from '../../support/report-cli.js';
 import {
   ACCOUNT_CREATED,
   ACCOUNT_GAP,
@@ -60,16 +59,7 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in this process and returns its exit code and output. */
-async function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runReportCli(args, { stdout, stderr });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const report = (args: string[]) => reportInProcess(args);
 
 // ---- The figures, computed here from the seeded points, without the report's code. ----
 
