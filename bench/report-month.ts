@@ -4,14 +4,13 @@
  * each with a capacity.
  */
 import { ADAPTERS } from '../functions/providers/registry.js';
-import type { Influxd } from '../test/support/influxd.js';
+import { type Influxd, lineBatches } from '../test/support/influxd.js';
 
 const INTERVAL_MS = 10_000;
 const DAY_MS = 86_400_000;
 /** The month the report covers; the month before is written at 1-minute steps for the comparison. */
 export const REPORT_MONTH = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };
 const PREVIOUS_STEP_MS = 60_000;
-const BATCH = 50_000;
 
 /** One target of the bench's config (the shape `parseConfig` reads). */
 export interface BenchReportTarget {
@@ -64,14 +63,7 @@ export async function seedReportMonth(
   db: string,
   targets: BenchReportTarget[],
 ): Promise<number> {
-  let written = 0;
-  let batch: string[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await influxd.writeLines(db, batch.join('\n'));
-    written += batch.length;
-    batch = [];
-  };
+  const lines = lineBatches(influxd, db);
   const previousFrom = Date.UTC(2026, 8, 1);
   for (const [i, target] of targets.entries()) {
     const adapter = ADAPTERS.find((candidate) => candidate.endpoint === target.endpoint);
@@ -85,11 +77,9 @@ export async function seedReportMonth(
       if (figures.includes('plan')) {
         fields += `,overage_connections=${Math.max(0, raw - target.capacity)}i,overage_messages=0i,period_peak=${raw}i,plan_max_connections=${target.capacity}i`;
       }
-      batch.push(`concurrency,${tags} ${fields} ${time / 1000}`);
-      if (batch.length >= BATCH) await flush();
+      await lines.add(`concurrency,${tags} ${fields} ${time / 1000}`);
       time += time < REPORT_MONTH.from ? PREVIOUS_STEP_MS : INTERVAL_MS;
     }
   }
-  await flush();
-  return written;
+  return lines.close();
 }

@@ -15,7 +15,7 @@ import {
   METERED_TYPICAL_PEAK,
   STREAMPIXEL_CAPACITY,
 } from '../functions/simulator/server.js';
-import type { Influxd } from '../test/support/influxd.js';
+import { type Influxd, lineBatches } from '../test/support/influxd.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -82,26 +82,17 @@ export async function seedMonth(
   month: { from: number; to: number },
 ): Promise<number> {
   const start = month.from - HISTORY_DAYS * DAY;
-  let written = 0;
+  const lines = lineBatches(influxd, db);
   for (const target of config.targets) {
     const tags = `endpoint=${target.endpoint},provider=${adapterFor(target.endpoint).provider},target=${target.name}`;
-    let batch: string[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await influxd.writeLines(db, batch.join('\n'));
-      written += batch.length;
-      batch = [];
-    };
     for (let time = start; time < month.to; ) {
       const fields = fieldsOf(target, time, 1 + GROWTH_PER_DAY * ((time - start) / DAY));
       const line = Object.entries(fields)
         .map(([key, value]) => `${key}=${value}i`)
         .join(',');
-      batch.push(`concurrency,${tags} ${line} ${time / 1000}`);
-      if (batch.length >= 50_000) await flush();
+      await lines.add(`concurrency,${tags} ${line} ${time / 1000}`);
       time += time < month.from ? HISTORY_STEP_MS : target.interval;
     }
-    await flush();
   }
-  return written;
+  return lines.close();
 }
