@@ -1,5 +1,5 @@
 import type { PeerRow } from './peer.js';
-import type { BenchResults, TickRow } from './results.js';
+import type { BenchResults, ReportBench, TickRow } from './results.js';
 import { median } from './stats.js';
 
 /** One budget of the performance issue, checked against one bench run. */
@@ -25,7 +25,34 @@ export const BUDGETS = {
   peerFreshnessRatio: 1,
   /** The other samples of a slot with one hanging target, against a slot with none. */
   hangingRatio: 1.5,
+  /** The JSON report against the bare statements of the same figures. */
+  reportRatio: 1.5,
+  reportPeakRssMb: 300,
+  /** The monthly report function's memory size (infra/collector-stack.ts): its run must fit in it. */
+  reportFunctionMb: 512,
 } as const;
+
+/** The report section's budgets. */
+export function reportBudgets(report: ReportBench): BudgetCheck[] {
+  const ratio = report.report.wallMs / report.bare.wallMs;
+  return [
+    {
+      budget: `monthly report (JSON) of ${report.targets} targets within ${BUDGETS.reportRatio}× the bare InfluxQL statements`,
+      measured: `${fixed(ratio)}× (${Math.round(report.report.wallMs)} ms against ${Math.round(report.bare.wallMs)} ms)`,
+      pass: ratio <= BUDGETS.reportRatio,
+    },
+    {
+      budget: `monthly report (JSON): peak RSS at most ${BUDGETS.reportPeakRssMb} MB`,
+      measured: `${fixed(report.report.peakRssMb, 0)} MB`,
+      pass: report.report.peakRssMb <= BUDGETS.reportPeakRssMb,
+    },
+    {
+      budget: `monthly report as the Lambda makes it (HTML with charts, CSV): peak RSS within its ${BUDGETS.reportFunctionMb} MB`,
+      measured: `${fixed(report.monthly.peakRssMb, 0)} MB`,
+      pass: report.monthly.peakRssMb <= BUDGETS.reportFunctionMb,
+    },
+  ];
+}
 
 /** The `spread` tick of `targets` at `concurrency`: the run's own bound, not one account's cap. */
 export function tickRow(results: BenchResults, targets: number, concurrency: number): TickRow | undefined {
@@ -93,6 +120,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     measured: `${fixed(imported, 0)} ms`,
     pass: imported < BUDGETS.coldImportMs,
   });
+  checks.push(...reportBudgets(results.report));
   return checks;
 }
 

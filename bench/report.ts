@@ -2,7 +2,7 @@ import type { BudgetCheck } from './budgets.js';
 import { tickRow } from './budgets.js';
 import { type CostLine, cpuBoundTickMs, DEFAULT_MEMORY_MB } from './cost.js';
 import type { PeerRow } from './peer.js';
-import type { BenchResults, TickSetup } from './results.js';
+import type { BenchResults, ReportBench, TickSetup } from './results.js';
 import { median } from './stats.js';
 
 /** A Markdown table (GitHub's flavour): readable in a terminal, pasted as is into the README. */
@@ -255,3 +255,24 @@ export function peerTable(results: BenchResults): string {
 
 const IN_FLIGHT_NOTE =
   "32 requests in flight (collectd `ReadThreads 32`, the collector's default concurrency)";
+export function reportBenchTable(report: ReportBench): string {
+  const row = (label: string, run: ReportBench['bare'], base: number): string[] => [
+    label,
+    ms(run.wallMs),
+    ratio(run.wallMs / base),
+    mb(run.peakRssMb),
+  ];
+  const base = report.bare.wallMs;
+  return [
+    `seeded ${report.points.toLocaleString('en-US')} points in ${ms(report.seedMs)} ms`,
+    '',
+    markdownTable(
+      ['run', 'wall ms', '× bare', 'peak RSS MB'],
+      [
+        row(`bare InfluxQL statements (${report.bare.size}, 4 targets at a time)`, report.bare, base),
+        row('npm run report --format json', report.report, base),
+        row('monthly Lambda: HTML with charts + CSV', report.monthly, base),
+      ],
+    ),
+  ].join('\n');
+}

@@ -1,5 +1,6 @@
 import type { ColdImportSummary, HandlerBundle } from './handler-bundle.js';
 import type { PeerResults } from './peer.js';
+import type { ReportRun } from './report-child.js';
 import type { CollectorResult, InvokeResult, NaiveResult, WriteResult } from './spec.js';
 
 /**
@@ -45,6 +46,21 @@ export interface NaiveRow {
   result: NaiveResult;
 }
 
+/** The report section: the month seeded, and the best run of each measurement. */
+export interface ReportBench {
+  targets: number;
+  points: number;
+  seedMs: number;
+  /** The hand-written InfluxQL statements of the same figures. */
+  bare: ReportRun;
+  /** The JSON report, as `npm run report --format json` makes it. */
+  report: ReportRun;
+  /** HTML with charts and CSV, as the monthly Lambda makes them. */
+  monthly: ReportRun;
+  /** Every run, in order. */
+  runs: ReportRun[];
+}
+
 /** What `bench/results.json` holds: every figure of one bench run, for the README's tables and for comparison. */
 export interface BenchResults {
   startedAt: string;
@@ -60,5 +76,6 @@ export interface BenchResults {
   coldImport: { deployed: ColdImportSummary; withoutSourceMaps: ColdImportSummary };
   /** The peer comparison, or why it did not run (collectd missing and not root). */
   peer: PeerResults | { skipped: string };
+  report: ReportBench;
   durationS: number;
 }

@@ -62,6 +62,16 @@ const commonTargetShape = {
     .optional()
     .describe("Overrides the provider's production host (a simulator, a proxy, a staging host)."),
   tags: tagsSchema.prefault({}),
+  capacity: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Concurrent users the plan or setup allows (stream slots, a connection cap); written as the `capacity` field of ' +
+        "every `concurrency` point. A target with the `plan` figures takes its plan's `plan_max_connections` unless " +
+        'this overrides it; a target that discovers its projects applies it to the account total.',
+    ),
 };
 
 function targetSchemaOf(adapter: AnyAdapter) {

@@ -1,6 +1,6 @@
 import type { Target } from '../config/schema.js';
 import type { Outcome } from '../providers/outcome.js';
-import type { AnyAdapter, Sample } from '../providers/types.js';
+import { type AnyAdapter, PLAN_CAPACITY_FIELD, type Sample } from '../providers/types.js';
 import { LinePoint } from './line-protocol.js';
 
 /** Measurement names of the data contract (docs/data-contract.md). */
@@ -43,7 +43,21 @@ export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Lin
   if (project) point.tag('project', project);
   for (const [key, value] of Object.entries(sample.ints)) point.intField(key, value);
   for (const [key, value] of Object.entries(sample.strings)) point.stringField(key, value);
+  const capacity = capacityOf(target, adapter, sample);
+  if (capacity !== undefined) point.intField('capacity', capacity);
   return point.timestamp(secondsOf(record.at));
+}
+
+/**
+ * The `capacity` field of a sample: the target's configured `capacity`, else, for an endpoint with `plan` figures,
+ * the plan's connection cap as the sample reports it; `undefined` when neither is known. On a project of a
+ * discovering target it is the account's capacity, which readers compare with the sum over the projects.
+ */
+export function capacityOf(target: Target, adapter: AnyAdapter, sample: Sample): number | undefined {
+  if (target.capacity !== undefined) return target.capacity;
+  if (!adapter.capabilities.figures.includes('plan')) return undefined;
+  const plan = sample.ints[PLAN_CAPACITY_FIELD];
+  return plan !== undefined && plan > 0 ? plan : undefined;
 }
 
 /** The `collector_run` point of any sample, written even when the fetch failed. */

@@ -63,6 +63,8 @@ export interface BaseTarget {
   timeout: number;
   baseUrl?: string;
   tags: Record<string, string>;
+  /** Concurrent users the plan or setup allows; the `capacity` field of its points (see `capacityOf`). */
+  capacity?: number;
   /**
    * Tags of a project found by discovery (`project_name`, `region`), set by the run on the per-project copy of a
    * discovering target; never in the config file.
@@ -93,6 +95,9 @@ export const FIGURE_FIELDS = {
 } as const;
 
 export type FigureGroup = keyof typeof FIGURE_FIELDS;
+
+/** The `plan` field that is the capacity of a target that configures none. */
+export const PLAN_CAPACITY_FIELD = 'plan_max_connections' satisfies (typeof FIGURE_FIELDS.plan)[number];
 
 /** What an endpoint's points can say, so that nothing outside its folder needs to know which provider it is. */
 export interface Capabilities {

@@ -122,9 +122,60 @@ export function calendarPeriod(name: PeriodName, now: number): Period {
   return { from: period.from, to };
 }
 
-/** The period of the same length that ends where `period` starts: what the report compares against. */
+/** The period of the same length that ends where `period` starts: what a `--from/--to` report compares against. */
 export function previousPeriod(period: Period): Period {
   return { from: period.from - (period.to - period.from), to: period.from };
+}
+
+/** A report's period with what it is compared against and how far its forecast looks. */
+export interface ReportPeriod extends Period {
+  /** What the period is compared with: the whole previous calendar period, or the same length just before. */
+  previous: Period;
+  /** End of the next period of the same kind (exclusive): where the forecast is projected to. */
+  nextEnd: number;
+}
+
+/**
+ * Adds the comparison and the forecast horizon to a period. A calendar period (`kind`) compares with the whole
+ * previous calendar period, even while it is still running (a day at 01:06 with the whole day before; November
+ * with October, 31 days against 30), and its next period is the next calendar one. Without a `kind` (`--from/--to`)
+ * both are the same length as the period, just before and just after it.
+ */
+export function withComparison(period: Period, kind?: PeriodName): ReportPeriod {
+  if (kind === undefined) {
+    const length = period.to - period.from;
+    return { ...period, previous: previousPeriod(period), nextEnd: period.to + length };
+  }
+  const start = new Date(period.from);
+  const year = start.getUTCFullYear();
+  const month = start.getUTCMonth();
+  switch (kind) {
+    case 'day':
+      return {
+        ...period,
+        previous: { from: period.from - DAY_MS, to: period.from },
+        nextEnd: period.from + 2 * DAY_MS,
+      };
+    case 'week':
+      return {
+        ...period,
+        previous: { from: period.from - 7 * DAY_MS, to: period.from },
+        nextEnd: period.from + 14 * DAY_MS,
+      };
+    case 'month':
+    case 'last-month':
+      return {
+        ...period,
+        previous: { from: Date.UTC(year, month - 1, 1), to: period.from },
+        nextEnd: Date.UTC(year, month + 2, 1),
+      };
+  }
+}
+
+/** {@link resolvePeriod} with the comparison and forecast horizon of {@link withComparison}. */
+export function resolveReportPeriod(input: PeriodInput, now: number): ReportPeriod {
+  const period = resolvePeriod(input, now);
+  return withComparison(period, input.period === undefined ? undefined : parsePeriodName(input.period));
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -543,3 +543,21 @@ describe('parseConfig: broken entries', () => {
     }
   });
 });
+
+describe('parseConfig: capacity', () => {
+  it('takes a positive integer on any target, and leaves it out when not given', () => {
+    const config = parseConfig(
+      configWith({ targets: [liveStatsTarget({ capacity: 40 }), liveStatsTarget({ name: 'b' })] }),
+    );
+    expect(config.targets[0]?.capacity).toBe(40);
+    expect(config.targets[1]?.capacity).toBeUndefined();
+  });
+
+  it('refuses zero, a fraction or text, naming the target', () => {
+    for (const capacity of [0, -3, 2.5, '40']) {
+      const problems = problemsOf(configWith({ targets: [liveStatsTarget({ capacity })] }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^targets\[0\]\.capacity: /);
+    }
+  });
+});
