@@ -18,6 +18,8 @@ export interface SampleRecord {
   httpStatus: number;
   attempts: number;
   durationMs: number;
+  /** When the sample was polled (or, when it was not, reached) minus its scheduled time, in ms. */
+  latenessMs: number;
   /** Empty when the outcome is `ok`. */
   error: string;
   /** Present when the outcome is `ok`. */
@@ -59,7 +61,8 @@ export function runPoint(record: SampleRecord): Point {
     .intField('up', record.outcome === 'ok' ? 1 : 0)
     .intField('duration_ms', Math.round(record.durationMs))
     .intField('http_status', record.httpStatus)
-    .intField('attempts', record.attempts);
+    .intField('attempts', record.attempts)
+    .intField('lateness_ms', Math.max(0, Math.round(record.latenessMs)));
   if (record.error !== '') point.stringField('error', record.error);
   return point.timestamp(secondsOf(record.at));
 }

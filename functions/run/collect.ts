@@ -5,6 +5,7 @@ import { accountLimiter, ProjectDiscovery } from '../discovery/discover.js';
 import { expandDiscovery } from '../discovery/expand.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
+import { isFailure } from '../providers/outcome.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from './credentials.js';
@@ -48,8 +49,6 @@ export interface RunPlan {
   stopSamplingAt: number;
   /** Epoch ms by which every write and spill must be over. */
   finishBy: number;
-  /** See `SampleContext.maxLatenessMs`. */
-  maxLatenessMs?: number;
 }
 
 export interface RunDependencies {
@@ -103,7 +102,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     now,
     signal,
     limitAccount,
-    ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
+    windowed: plan.waitForSchedule,
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
   const summary: RunSummary = {
@@ -143,7 +142,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     );
     const records = [...listings, ...sampled];
     for (const failed of records.filter((record) => record.outcome !== 'ok')) {
-      deps.log.warn('sample failed', {
+      deps.log.warn(failed.outcome === 'missed' ? 'sample missed' : 'sample failed', {
         target: failed.target.name,
         outcome: failed.outcome,
         http_status: failed.httpStatus,
@@ -225,13 +224,19 @@ export function lostBatches(summary: RunSummary): UnwrittenBatch[] {
   return summary.unwritten.filter((batch) => batch.spilledAs === undefined);
 }
 
-/** The counts a run reports (log line, metrics): failed samples, and points spilled or lost. */
-export function tally(summary: RunSummary): { failed: number; pointsSpilled: number; pointsLost: number } {
+/** The counts a run reports (log line, metrics): failed and missed samples, and points spilled or lost. */
+export function tally(summary: RunSummary): {
+  failed: number;
+  missed: number;
+  pointsSpilled: number;
+  pointsLost: number;
+} {
   const points = (batches: readonly UnwrittenBatch[]) =>
     batches.reduce((sum, batch) => sum + batch.lines.length, 0);
   const pointsLost = points(lostBatches(summary));
   return {
-    failed: summary.records.filter((record) => record.outcome !== 'ok').length,
+    failed: summary.records.filter((record) => isFailure(record.outcome)).length,
+    missed: summary.records.filter((record) => record.outcome === 'missed').length,
     pointsSpilled: points(summary.unwritten) - pointsLost,
     pointsLost,
   };

@@ -41,6 +41,14 @@ export function batchName(at: number, now = Date.now()): string {
   return `${stamp}-${now.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}.lp.gz`;
 }
 
+/** The scheduled time (epoch ms) a batch key names (see {@link batchName}); `undefined` for any other key. */
+export function batchTime(key: string): number | undefined {
+  const stamp = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[^/]*$/.exec(key);
+  if (!stamp) return undefined;
+  const [, year, month, day, hour, minute, second] = stamp.map(Number) as number[];
+  return Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
+}
+
 /** Gzipped line protocol; `comment` becomes a leading `#` line, which InfluxDB's parser skips. */
 export async function encodeBatch(lines: readonly string[], comment?: string): Promise<Buffer> {
   const header = comment ? `# ${comment.replace(/\s+/g, ' ')}\n` : '';
