@@ -28,7 +28,7 @@ import { SpillBucket } from './constructs/spill-bucket.js';
 import type { NetworkContext } from './context.js';
 import { logRetentionOf } from './retention.js';
 import { failureAlarmPeriodMinutes, functionTimeoutMs, planRules } from './schedules.js';
-import { requiredSecrets } from './secrets.js';
+import { requiredSecrets } from '../functions/secrets/required.js';
 
 /** The repository root: `infra/..`. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -4,7 +4,11 @@ import type { Outcome } from '../providers/outcome.js';
 import type { AnyAdapter, Sample } from '../providers/types.js';
 
 /** Measurement names of the data contract (docs/data-contract.md). */
-export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
+export const MEASUREMENT = {
+  concurrency: 'concurrency',
+  run: 'collector_run',
+  check: 'collector_check',
+} as const;
 
 /** What one attempt to sample a target came to, whatever the outcome: the stuff of `collector_run`. */
 export interface SampleRecord {
