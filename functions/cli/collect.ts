@@ -162,6 +162,7 @@ async function collectForever(
       {
         samples: planTick(due, tick),
         waitForSchedule: true,
+        missClosedWindows: true,
         stopSamplingAt: finishBy - writeReserveMs(config),
         finishBy,
       },

@@ -73,6 +73,7 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
     {
       samples: planTick(targets, tick),
       waitForSchedule: true,
+      missClosedWindows: true,
       stopSamplingAt: finishBy - writeReserveMs(loaded),
       finishBy,
     },

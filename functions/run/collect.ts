@@ -45,6 +45,12 @@ export interface RunPlan {
   samples: readonly PlannedSample[];
   /** Scheduled runs wait for each sample's time; `--once` samples at once. */
   waitForSchedule: boolean;
+  /**
+   * A scheduled run that may start late (the Lambda handler, the CLI's minute loop): a sample whose window
+   * `[at, at + interval)` closed before the run reached it is `missed`. Off where past ticks are replayed on purpose.
+   * @default false
+   */
+  missClosedWindows?: boolean;
   /** Epoch ms after which no sample or retry starts and requests in flight are abandoned, to keep time to write. */
   stopSamplingAt: number;
   /** Epoch ms by which every write and spill must be over. */
@@ -102,7 +108,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     now,
     signal,
     limitAccount,
-    windowed: plan.waitForSchedule,
+    windowed: plan.missClosedWindows ?? false,
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
   const summary: RunSummary = {
