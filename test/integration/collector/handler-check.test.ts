@@ -1,33 +1,22 @@
-import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SIMULATOR_SECRET_NAMES,
   simulatorConfig,
   simulatorSecrets,
 } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
+import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 
 /**
  * The post-deploy check's handler, as the stack's custom resource calls it: against the simulator, a real influxd
  * and the Secrets Manager stand-in. It throws (failing `cdk deploy` with its message) only for a secret or
  * InfluxDB; a failing target is reported in `Data.Report`.
  */
-let simulator: Simulator;
-let influxd: Influxd;
-let standIn: SecretsManagerStandIn;
-const dir = tempDir();
-const saved = { ...process.env };
+let world: HandlerWorld;
 
 beforeAll(async () => {
-  [simulator, influxd, standIn] = await Promise.all([
-    startSimulator(),
-    startInfluxd(),
-    startSecretsManager(simulatorSecrets()),
-  ]);
-  await influxd.createDatabase('deploy');
+  world = await startHandlerWorld('deploy', { POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  const { simulator, influxd } = world;
   const config = simulatorConfig(simulator.url, { url: influxd.url, apiVersion: 1, database: 'deploy' });
   config.targets.push({
     name: 'gone',
@@ -37,25 +26,11 @@ beforeAll(async () => {
     secret: SIMULATOR_SECRET_NAMES.streampixel,
     interval: '10s',
   });
-  Object.assign(process.env, {
-    COLLECTOR_CONFIG_PATH: dir.file('collector.config.json', { ...config, maxAttempts: 1 }),
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.url,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret',
-    POWERTOOLS_DEV: 'false',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
+  world.useConfig({ ...config, maxAttempts: 1 });
 });
-afterAll(async () => {
-  process.env = saved;
-  await simulator?.close();
-  await influxd?.stop();
-  await standIn?.close();
-  dir.cleanup();
-});
+afterAll(() => world?.close());
 
-const context = { awsRequestId: 'req-check', getRemainingTimeInMillis: () => 60_000 } as Context;
+const context = lambdaContext(60_000, 'req-check');
 const event = (requestType: 'Create' | 'Update') =>
   ({
     RequestType: requestType,
@@ -70,7 +45,7 @@ describe('the post-deploy check handler', () => {
     expect(response.Data?.Report).toMatch(
       /^1 target\(s\) failed \(not blocking the deploy\): FAIL target gone \(err-404\): not_found HTTP 404/,
     );
-    const [check] = await influxd.rows(
+    const [check] = await world.influxd.rows(
       `SELECT count(ok) FROM collector_check WHERE source = 'deploy'`,
       'deploy',
     );
@@ -79,7 +54,7 @@ describe('the post-deploy check handler', () => {
 
   it('fails the deploy with the check’s message when a secret is missing, naming it and no value', async () => {
     const { handler } = await import('../../../functions/handlers/check.js');
-    standIn.remove(SIMULATOR_SECRET_NAMES.imkit);
+    world.standIn.remove(SIMULATOR_SECRET_NAMES.imkit);
     // Out of the SDK cache's 5 s.
     await new Promise((resolve) => setTimeout(resolve, 5_100));
     const failure = await handler(event('Update'), context).then(

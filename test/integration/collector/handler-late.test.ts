@@ -1,14 +1,6 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  SIMULATOR_SECRET_NAMES,
-  simulatorConfig,
-  simulatorSecrets,
-} from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../functions/simulator/config.js';
+import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 
 /**
  * The handler invoked 0, 6, 16 and 45 s after its scheduled minute, the way EventBridge delivers within the
@@ -20,20 +12,15 @@ const LATENESS_S = [0, 6, 16, 45] as const;
 const INTERVALS = ['10s', '30s', '1m'] as const;
 const nameOf = (late: number, interval: string) => `late${late}-${interval}`;
 
-let simulator: Simulator;
-let influxd: Influxd;
-let standIn: SecretsManagerStandIn;
-const dir = tempDir();
-const saved = { ...process.env };
+let world: HandlerWorld;
 
 beforeAll(async () => {
-  [simulator, influxd, standIn] = await Promise.all([
-    startSimulator(),
-    startInfluxd(),
-    startSecretsManager(simulatorSecrets()),
-  ]);
-  await influxd.createDatabase('late');
-  const config = simulatorConfig(simulator.url, { url: influxd.url, apiVersion: 1, database: 'late' });
+  world = await startHandlerWorld('late');
+  const config = simulatorConfig(world.simulator.url, {
+    url: world.influxd.url,
+    apiVersion: 1,
+    database: 'late',
+  });
   const [metered] = config.targets.filter((target) => target.endpoint === 'metered.usage');
   config.targets = LATENESS_S.flatMap((late) =>
     INTERVALS.map((interval) => ({
@@ -43,33 +30,12 @@ beforeAll(async () => {
       secret: SIMULATOR_SECRET_NAMES.metered,
     })),
   );
-  Object.assign(process.env, {
-    COLLECTOR_CONFIG_PATH: dir.file('collector.config.json', config),
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.url,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret',
-    POWERTOOLS_DEV: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
+  world.useConfig(config);
 });
 afterAll(async () => {
   vi.restoreAllMocks();
-  process.env = saved;
-  await simulator?.close();
-  await influxd?.stop();
-  await standIn?.close();
-  dir.cleanup();
+  await world?.close();
 });
-
-function contextOf(requestId: string): Context {
-  const deadline = Date.now() + 120_000;
-  return {
-    awsRequestId: requestId,
-    functionName: 'collector',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-  } as Context;
-}
 
 /** What each invocation must do: per interval, the slots (seconds into the minute) missed and taken, and how late. */
 const EXPECTED: Record<
@@ -114,7 +80,10 @@ describe('a run that starts late', () => {
       LATENESS_S.map(async (late) => {
         await new Promise((resolve) => setTimeout(resolve, MINUTE + late * 1000 - Date.now()));
         const targets = INTERVALS.map((interval) => nameOf(late, interval));
-        return handler({ time: new Date(MINUTE).toISOString(), targets }, contextOf(`req-late-${late}`));
+        return handler(
+          { time: new Date(MINUTE).toISOString(), targets },
+          lambdaContext(120_000, `req-late-${late}`),
+        );
       }),
     );
     vi.restoreAllMocks();
@@ -125,7 +94,7 @@ describe('a run that starts late', () => {
       // Missed samples are not failures.
       expect(results[index], `${late} s late`).toMatchObject({ samples: 9, failed: 0, missed });
       for (const interval of INTERVALS) {
-        const rows = await influxd.rows(
+        const rows = await world.influxd.rows(
           `SELECT outcome, up, lateness_ms, error FROM collector_run WHERE target = '${nameOf(late, interval)}'`,
           'late',
         );
@@ -151,7 +120,7 @@ describe('a run that starts late', () => {
           expect(lateness, `${where}, slot ${slot}`).toBeGreaterThanOrEqual(expectedLate);
           expect(lateness, `${where}, slot ${slot}`).toBeLessThan(expectedLate + 1_500);
         }
-        const concurrency = await influxd.rows(
+        const concurrency = await world.influxd.rows(
           `SELECT * FROM concurrency WHERE target = '${nameOf(late, interval)}'`,
           'late',
         );

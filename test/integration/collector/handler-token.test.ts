@@ -1,62 +1,39 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  SIMULATOR_SECRET_NAMES,
-  simulatorConfig,
-  simulatorSecrets,
-} from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../functions/simulator/config.js';
 import { S3SpillStore } from '../../../functions/spill/s3.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
-import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
 
 /**
  * The handler with an InfluxDB token secret it cannot read: it must not throw (every minute into the dead-letter
  * queue) but sample, spill to S3 (s3rver), log one clear error with the request id, and publish SpillAge.
  */
-let simulator: Simulator;
-let influxd: Influxd;
-let standIn: SecretsManagerStandIn;
+let world: HandlerWorld;
 let s3: S3Standin;
-const dir = tempDir();
-const saved = { ...process.env };
 
 beforeAll(async () => {
-  [simulator, influxd, standIn, s3] = await Promise.all([
-    startSimulator(),
-    startInfluxd(),
-    startSecretsManager(simulatorSecrets()),
-    startS3rver(),
-  ]);
-  await influxd.createDatabase('token');
-  const config = simulatorConfig(simulator.url, {
-    url: influxd.url,
-    apiVersion: 1,
-    database: 'token',
-    tokenSecret: SIMULATOR_SECRET_NAMES.influx,
-  });
-  Object.assign(process.env, {
-    COLLECTOR_CONFIG_PATH: dir.file('collector.config.json', config),
+  s3 = await startS3rver();
+  world = await startHandlerWorld('token', {
     SPILL_BUCKET: s3.bucket,
     AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.url,
     AWS_REGION: 'us-east-1',
+    // s3rver checks signatures against its built-in account; the Secrets Manager stand-in checks none.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    POWERTOOLS_DEV: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
+  world.useConfig(
+    simulatorConfig(world.simulator.url, {
+      url: world.influxd.url,
+      apiVersion: 1,
+      database: 'token',
+      tokenSecret: SIMULATOR_SECRET_NAMES.influx,
+    }),
+  );
 });
 afterAll(async () => {
   vi.restoreAllMocks();
-  process.env = saved;
-  await simulator?.close();
-  await influxd?.stop();
-  await standIn?.close();
+  await world?.close();
   await s3?.close();
-  dir.cleanup();
 });
 
 const CASES = [
@@ -71,8 +48,8 @@ describe('an InfluxDB token secret that cannot be read', () => {
     async (label, value) => {
       // Out of the SDK cache's 5 s: each case reads the secret as it now is.
       await new Promise((resolve) => setTimeout(resolve, 5_100));
-      if (value === undefined) standIn.remove(SIMULATOR_SECRET_NAMES.influx);
-      else standIn.set(SIMULATOR_SECRET_NAMES.influx, value);
+      if (value === undefined) world.standIn.remove(SIMULATOR_SECRET_NAMES.influx);
+      else world.standIn.set(SIMULATOR_SECRET_NAMES.influx, value);
       const { handler } = await import('../../../functions/handlers/collect.js');
       const lines: string[] = [];
       // Powertools prints errors on stderr and the EMF document on stdout.
@@ -85,11 +62,10 @@ describe('an InfluxDB token secret that cannot be read', () => {
       // Two minutes ago: the 1-minute target's window is closed (missed), so the run does not wait.
       const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
       const requestId = `req-token-${label.replace(/\W/g, '-')}`;
-      const deadline = Date.now() + 60_000;
-      const result = await handler({ time: new Date(minute).toISOString(), targets: ['signalling'] }, {
-        awsRequestId: requestId,
-        getRemainingTimeInMillis: () => deadline - Date.now(),
-      } as Context);
+      const result = await handler(
+        { time: new Date(minute).toISOString(), targets: ['signalling'] },
+        lambdaContext(60_000, requestId),
+      );
       vi.restoreAllMocks();
 
       expect(result).toMatchObject({ samples: 1, failed: 0, missed: 1, pointsWritten: 0, pointsSpilled: 1 });
