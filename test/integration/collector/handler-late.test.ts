@@ -109,9 +109,12 @@ describe('a run that starts late', () => {
           const lateness = row.lateness_ms as number;
           if (missedSlots.includes(slot)) {
             expect(row, `${where}, slot ${slot}`).toMatchObject({ outcome: 'missed', up: 0 });
-            expect(row.error).toMatch(
-              new RegExp(`^missed: the run reached this sample ${late - slot}\\.\\d s after`),
+            // The error says how late the run was, as lateness_ms does (a loaded machine may add a second).
+            const said = /^missed: the run reached this sample (\d+\.\d) s after its scheduled time/.exec(
+              row.error as string,
             );
+            expect(Number(said?.[1])).toBeGreaterThanOrEqual(late - slot);
+            expect(Number(said?.[1])).toBeLessThan(late - slot + 2);
             expect(lateness).toBeGreaterThanOrEqual((late - slot) * 1000);
             continue;
           }
@@ -139,7 +142,7 @@ describe('a run that starts late', () => {
       const missed = Object.values(expected).reduce((sum, { missed }) => sum + missed.length, 0);
       const metrics = emf.find(
         (line) =>
-          (line.StartDelay as number) >= late * 1000 && (line.StartDelay as number) < late * 1000 + 1_000,
+          (line.StartDelay as number) >= late * 1000 && (line.StartDelay as number) < late * 1000 + 2_000,
       );
       expect(metrics, `EMF of the run ${late} s late`).toMatchObject({
         SamplesTaken: 9,
