@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Config } from '../functions/config/schema.js';
-import { adapterFor } from '../functions/providers/registry.js';
+import type { Config } from '../config/schema.js';
+import { adapterFor } from '../providers/registry.js';
 
 /** A Secrets Manager secret the collector reads, with the JSON keys its `SecretString` must hold. */
 export interface RequiredSecret {
