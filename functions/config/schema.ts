@@ -117,13 +117,6 @@ const targetSchema = targetUnion.superRefine((parsed, ctx) => {
   for (const problem of adapter.checkTarget?.(target) ?? []) {
     ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
   }
-  if (adapter.defaultBaseUrl === undefined && target.baseUrl === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['baseUrl'],
-      message: `required for ${adapter.endpoint}: each customer has its own host (e.g. "https://your-app.imkit.io")`,
-    });
-  }
 });
 
 const influxSchema = z

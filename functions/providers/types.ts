@@ -109,7 +109,10 @@ export interface Adapter<
   readonly provider: string;
   /** The figure groups and project handling of its points. */
   readonly capabilities: Capabilities;
-  /** The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own. */
+  /**
+   * The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own (then
+   * `checkTarget` requires `baseUrl`) or when the target names its whole URL.
+   */
   readonly defaultBaseUrl: string | undefined;
   /** The shortest interval the provider's page allows, in milliseconds. */
   readonly floorMs: number;
@@ -119,14 +122,18 @@ export interface Adapter<
   readonly targetShape: TShape;
   /** The JSON keys this endpoint needs in its secret. */
   readonly credentials: TCredentials;
+  /** The JSON keys a target's secret needs, where the target names them (a generic endpoint); else `credentials`. */
+  credentialsFor?(target: BaseTarget & z.output<z.ZodObject<TShape>>): z.ZodObject;
   /** The `project` tag known from the config alone. */
   project(target: BaseTarget & z.output<z.ZodObject<TShape>>): string | undefined;
+  /** `baseUrl` is the target's, else `defaultBaseUrl`; an endpoint without a default does not rely on it. */
   request(
     target: BaseTarget & z.output<z.ZodObject<TShape>>,
     credentials: z.output<TCredentials>,
     baseUrl: string,
   ): ProviderRequest;
-  parse(response: ProviderResponse): ParseResult;
+  /** Reads an answer to a request built for `target` (a generic endpoint finds its fields through the target). */
+  parse(response: ProviderResponse, target: BaseTarget & z.output<z.ZodObject<TShape>>): ParseResult;
   /** Problems of a target's keys taken together (such as "exactly one of"), each with the key it is about. */
   checkTarget?(target: BaseTarget & z.output<z.ZodObject<TShape>>): Array<{ key: string; message: string }>;
   /**
@@ -141,12 +148,22 @@ export interface Adapter<
  * checked each target against its own adapter's shape.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
-export type AnyAdapter = Omit<Adapter<any, any>, 'project' | 'request' | 'checkTarget' | 'accountOf'> & {
+export type AnyAdapter = Omit<
+  Adapter<any, any>,
+  'project' | 'request' | 'parse' | 'checkTarget' | 'accountOf' | 'credentialsFor'
+> & {
   project(target: BaseTarget): string | undefined;
-  request(target: BaseTarget, credentials: unknown, baseUrl: string): ProviderRequest;
+  request(target: BaseTarget, credentials: unknown, baseUrl: string | undefined): ProviderRequest;
+  parse(response: ProviderResponse, target: BaseTarget): ParseResult;
+  credentialsFor?(target: BaseTarget): z.ZodObject;
   checkTarget?(target: BaseTarget): Array<{ key: string; message: string }>;
   accountOf?(credentials: unknown): string | undefined;
 };
+
+/** The schema of the credentials a target's secret must hold. */
+export function credentialsSchemaOf(adapter: AnyAdapter, target: BaseTarget): z.ZodType {
+  return adapter.credentialsFor?.(target) ?? adapter.credentials;
+}
 
 /** Keeps an adapter's own types while checking it against the interface. */
 export function defineAdapter<TShape extends z.ZodRawShape, TCredentials extends z.ZodType>(

@@ -5,7 +5,7 @@ import { httpGet, TransportError } from '../http/get.js';
 import type { SampleRecord } from '../points/build.js';
 import { failureOfTransport, shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
-import type { AnyAdapter, Failure, Sample } from '../providers/types.js';
+import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
@@ -94,7 +94,7 @@ export async function takeSample(
   let credentials: unknown;
   try {
     secretString = await context.secrets.get(target.secret);
-    credentials = parseCredentials(target.secret, secretString, adapter.credentials);
+    credentials = parseCredentials(target.secret, secretString, credentialsSchemaOf(adapter, target));
   } catch (error) {
     return record(configFailure(error));
   }
@@ -123,7 +123,7 @@ export async function takeSample(
           const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
           if (fresh !== undefined) {
             secretString = fresh;
-            credentials = parseCredentials(target.secret, fresh, adapter.credentials);
+            credentials = parseCredentials(target.secret, fresh, credentialsSchemaOf(adapter, target));
             result = await attempt();
           }
         }
@@ -165,11 +165,10 @@ async function fetchOnce(
   credentials: unknown,
   signal: AbortSignal | undefined,
 ): Promise<Sample | Failure> {
-  const baseUrl = target.baseUrl ?? (adapter.defaultBaseUrl as string);
-  const request = adapter.request(target, credentials, baseUrl);
+  const request = adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl);
   try {
     const response = await httpGet(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
-    const parsed = adapter.parse(response);
+    const parsed = adapter.parse(response, target);
     return parsed.ok ? parsed.sample : parsed.failure;
   } catch (error) {
     if (error instanceof TransportError) return failureOfTransport(error);
