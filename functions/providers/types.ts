@@ -147,9 +147,8 @@ export interface Adapter<
  * An adapter with its types erased, as the registry and the run hold it: the config schema has already
  * checked each target against its own adapter's shape.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
 export type AnyAdapter = Omit<
-  Adapter<any, any>,
+  ErasedAdapter,
   'project' | 'request' | 'parse' | 'checkTarget' | 'accountOf' | 'credentialsFor'
 > & {
   project(target: BaseTarget): string | undefined;
@@ -159,6 +158,9 @@ export type AnyAdapter = Omit<
   checkTarget?(target: BaseTarget): Array<{ key: string; message: string }>;
   accountOf?(credentials: unknown): string | undefined;
 };
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
+type ErasedAdapter = Adapter<any, any>;
 
 /** The schema of the credentials a target's secret must hold. */
 export function credentialsSchemaOf(adapter: AnyAdapter, target: BaseTarget): z.ZodType {
