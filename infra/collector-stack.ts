@@ -61,7 +61,7 @@ export class CollectorStack extends Stack {
   constructor(scope: Construct, id: string, props: CollectorStackProps) {
     super(scope, id, {
       description:
-        'Concurrency collector: polls Streampixel, IMKit and Metered on schedule into InfluxDB; monthly report to S3',
+        'Concurrency collector: polls SaaS live-concurrency endpoints on schedule into InfluxDB; monthly report to S3',
       ...props,
     });
     const { config } = props;
@@ -269,7 +269,7 @@ export class CollectorStack extends Stack {
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The secret holds API keys issued by third parties (Streampixel, IMKit, Metered, InfluxDB); they are ' +
+        'The secret holds API keys issued by third parties (the providers, InfluxDB); they are ' +
         'rotated in those consoles, not by a Secrets Manager rotation function.',
     });
     return secret;

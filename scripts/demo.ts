@@ -11,7 +11,7 @@ import { LineProtocolPrinter } from '../functions/influx/dry-run.js';
 import { openInfluxWriter } from '../functions/influx/open.js';
 import type { PointSink, WriteOptions } from '../functions/influx/writer.js';
 import { collect } from '../functions/run/collect.js';
-import { RunSecrets } from '../functions/run/credentials.js';
+import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import { planTick } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
 import { simulatorConfig, simulatorSecrets } from '../functions/simulator/config.js';

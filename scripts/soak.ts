@@ -22,7 +22,7 @@ import { parseConfig } from '../functions/config/load.js';
 import type { Config, Target } from '../functions/config/schema.js';
 import { InfluxWriter } from '../functions/influx/writer.js';
 import { collect, type RunLog, type RunSummary } from '../functions/run/collect.js';
-import { RunSecrets } from '../functions/run/credentials.js';
+import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import type { PlannedSample } from '../functions/schedule/plan.js';
 import type { SecretSource } from '../functions/secrets/source.js';
 import { SIMULATOR_SECRET_NAMES, simulatorSecrets } from '../functions/simulator/config.js';

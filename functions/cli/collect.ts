@@ -8,7 +8,7 @@ import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
 import { collect, limitsOf, type RunLog, type RunSummary, sleepUntil, tally } from '../run/collect.js';
-import { RunSecrets } from '../run/credentials.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce, planTick } from '../schedule/plan.js';
 import { FileSecretSource } from '../secrets/file.js';

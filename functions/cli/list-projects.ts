@@ -3,8 +3,8 @@ import { accountLimiter, type ProjectDiscovery } from '../discovery/discover.js'
 import { discoverTarget } from '../discovery/expand.js';
 import { isDiscovering } from '../discovery/target.js';
 import { aligned } from '../report/render/table.js';
-import type { RunSecrets } from '../run/credentials.js';
-import { redact } from '../run/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
+import { redact } from '../secrets/redact.js';
 import { SecretError } from '../secrets/source.js';
 
 /**
@@ -21,7 +21,7 @@ export async function listProjects(
   const discovering = targets.filter(isDiscovering);
   if (discovering.length === 0) {
     out.write(
-      'no target discovers projects: give a Streampixel target "projects": "all" or a list of globs\n',
+      'no target discovers projects: give a target of an endpoint that can discover them "projects": "all" or a list of globs\n',
     );
     return 2;
   }

@@ -7,7 +7,7 @@ import { buildReport } from '../report/build.js';
 import { type Period, resolvePeriod } from '../report/period.js';
 import { InfluxQueryError, openInfluxReader } from '../report/query.js';
 import { FORMATS, type Format, renderReport } from '../report/render/index.js';
-import { RunSecrets } from '../run/credentials.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { FileSecretSource } from '../secrets/file.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';

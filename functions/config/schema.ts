@@ -210,7 +210,7 @@ export const configSchema = z
       .max(64)
       .default(4)
       .describe(
-        'Requests in flight at most per provider account (Streampixel: per userId), project listings included, ' +
+        'Requests in flight at most per provider account (where the provider caps them per account), project listings included, ' +
           'shared by every target of the account. Default 4.',
       ),
     maxAttempts: z

@@ -5,8 +5,8 @@ import { type ListedProject, listingCredentialsSchema } from '../providers/strea
 import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
 import type { Failure } from '../providers/types.js';
 import type { RunLog } from '../run/collect.js';
-import type { RunSecrets } from '../run/credentials.js';
-import { redact } from '../run/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
+import { redact } from '../secrets/redact.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';

@@ -8,7 +8,7 @@ import { ProjectDiscovery } from '../discovery/discover.js';
 import { openInfluxWriter } from '../influx/open.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
 import { collect, limitsOf, lostBatches, tally } from '../run/collect.js';
-import { RunSecrets } from '../run/credentials.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { writeReserveMs } from '../schedule/budget.js';
 import { planTick } from '../schedule/plan.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { RunSecrets } from '../run/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { type InfluxCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
 import { InfluxWriter } from './writer.js';
 

@@ -7,7 +7,7 @@ import type { PointSink, WriteError } from '../influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import type { SpillStore } from '../spill/store.js';
-import type { RunSecrets } from './credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { deliver } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
@@ -60,7 +60,7 @@ export interface RunDependencies {
   log: RunLog;
   /** Requests in flight at most, across the run. */
   concurrency: number;
-  /** Requests in flight at most per provider account (Streampixel `userId`), listings included. @default 4 */
+  /** Requests in flight at most per provider account (see `Adapter.accountOf`), listings included. @default 4 */
   maxInFlightPerAccount?: number;
   maxAttempts: number;
   /** Project listings, cached across runs when the caller keeps one; a fresh one per run otherwise. */

@@ -9,8 +9,8 @@ import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from 
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { SecretError } from '../secrets/source.js';
-import type { RunSecrets } from './credentials.js';
-import { redact } from './redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
+import { redact } from '../secrets/redact.js';
 
 /** How long a target rests after a 429 that said nothing about when to come back. */
 export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;
@@ -76,7 +76,7 @@ export async function takeSample(
 
   const lateness = reachedAt - at;
   // Half an interval at most: a run that starts late must not fire a burst of a target's past slots at once
-  // (Streampixel's floor would answer 429), nor stamp a reading with a time it does not describe.
+  // (a provider's floor would answer 429), nor stamp a reading with a time it does not describe.
   const tolerance =
     context.maxLatenessMs === undefined ? undefined : Math.min(context.maxLatenessMs, target.interval / 2);
   if (tolerance !== undefined && lateness > tolerance) {

@@ -1,7 +1,7 @@
 import type { Config } from '../../functions/config/schema.js';
 import type { PointSink } from '../../functions/influx/writer.js';
 import { collect, type RunLog, type RunSummary } from '../../functions/run/collect.js';
-import { RunSecrets } from '../../functions/run/credentials.js';
+import { RunSecrets } from '../../functions/secrets/run-secrets.js';
 import { planOnce, planTick } from '../../functions/schedule/plan.js';
 import type { SecretSource } from '../../functions/secrets/source.js';
 

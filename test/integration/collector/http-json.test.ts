@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { tempDir } from '../../support/files.js';
 import { type Influxd, startInfluxd } from '../../support/influxd.js';

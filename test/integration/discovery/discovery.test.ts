@@ -5,7 +5,7 @@ import type { Config } from '../../../functions/config/schema.js';
 import { ProjectDiscovery } from '../../../functions/discovery/discover.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { planOnce } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../functions/simulator/config.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { simulatorConfig } from '../../../functions/simulator/config.js';
 import {

@@ -5,7 +5,7 @@ import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { planTick } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ADAPTERS } from '../../../functions/providers/registry.js';
+
+/**
+ * A provider is one folder: outside `functions/providers/` no code names a provider or an endpoint id, in code,
+ * strings or comments. Everything else selects through the registry and the adapters' capabilities.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The code of the product and of its tools; `test/` may name providers (it checks each one). */
+const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator'];
+
+/** Where provider knowledge belongs. */
+const OWNERS = [/^functions\/providers\//, /^simulator\/providers\//];
+
+/**
+ * Scenario data that builds targets of particular providers, as the tests do: the bench's load scenario and the
+ * soak run poll the simulator's Streampixel, IMKit and Metered endpoints; the screenshot seeds their points.
+ */
+const SCENARIOS = [/^bench\//, /^scripts\/soak\.ts$/, /^scripts\/report-screenshot\.ts$/];
+
+/**
+ * Being rewritten in parallel (issue 13) to derive from capabilities; the integrator removes these lines after
+ * merging that work.
+ */
+const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/report\.ts$/];
+
+const CODE = /\.(ts|js|mjs|cjs)$/;
+
+function filesUnder(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) return [];
+    return statSync(path).isDirectory() ? filesUnder(path) : CODE.test(name) ? [path] : [];
+  });
+}
+
+/**
+ * Provider names as words (`streampixel`, `IMKit`, `Metered`), except `http`, which names a protocol as often as
+ * the generic provider: only its quoted tag value counts. Endpoint ids anywhere.
+ */
+function namesPattern(): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const providers = [...new Set(ADAPTERS.map((adapter) => adapter.provider))];
+  const words = providers.filter((name) => name !== 'http').map((name) => `\\b${escape(name)}\\b`);
+  const quoted = providers.filter((name) => name === 'http').map((name) => `['"\`]${escape(name)}['"\`]`);
+  const endpoints = ADAPTERS.map((adapter) => escape(adapter.endpoint));
+  return new RegExp([...words, ...quoted, ...endpoints].join('|'), 'i');
+}
+
+function offences(allowed: RegExp[]): string[] {
+  const pattern = namesPattern();
+  return SCANNED.flatMap((dir) => filesUnder(join(ROOT, dir)))
+    .map((path) => relative(ROOT, path).split('\\').join('/'))
+    .filter((path) => !OWNERS.some((owner) => owner.test(path)))
+    .filter((path) => !allowed.some((allow) => allow.test(path)))
+    .flatMap((path) =>
+      readFileSync(join(ROOT, path), 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (pattern.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+    );
+}
+
+describe('provider knowledge stays in its folder', () => {
+  it('no code outside functions/providers/ names a provider or an endpoint id', () => {
+    expect(offences([...SCENARIOS, ...IN_FLIGHT])).toEqual([]);
+  });
+
+  it('the check itself catches every provider tag and endpoint id, as code would spell them', () => {
+    const pattern = namesPattern();
+    for (const adapter of ADAPTERS) {
+      expect(`if (target.provider === '${adapter.provider}')`).toMatch(pattern);
+      expect(`const id = "${adapter.endpoint}";`).toMatch(pattern);
+    }
+    expect("import { httpGet } from '../http/get.js'; fetch('http://127.0.0.1')").not.toMatch(pattern);
+  });
+});
