@@ -1,10 +1,11 @@
 import type { Config, Target } from '../config/schema.js';
-import { accountLimiter, type ProjectDiscovery } from '../discovery/discover.js';
+import type { ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
 import { isDiscovering } from '../discovery/target.js';
+import { accountLimiter } from '../http/account-limit.js';
 import { aligned } from '../report/render/table.js';
-import type { RunSecrets } from '../secrets/run-secrets.js';
 import { redact } from '../secrets/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
+import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
 import { failureOfTransport } from '../providers/failures.js';
 import {
@@ -14,23 +14,6 @@ import {
 } from '../providers/streampixel/projects.js';
 import type { Failure, ProviderRequest, ProviderResponse } from '../providers/types.js';
 import type { SpillStore } from '../spill/store.js';
-
-/** Runs a request inside the account's cap on requests in flight. */
-export type AccountLimit = <T>(account: string | undefined, task: () => Promise<T>) => Promise<T>;
-
-/** A cap of `perAccount` requests in flight for each account; a request of no account is not capped. */
-export function accountLimiter(perAccount: number): AccountLimit {
-  const accounts = new Map<string, LimitFunction>();
-  return (account, task) => {
-    if (!account) return task();
-    let limit = accounts.get(account);
-    if (!limit) {
-      limit = pLimit(perAccount);
-      accounts.set(account, limit);
-    }
-    return limit(task);
-  };
-}
 
 /** A listing as kept in memory and in the store. */
 interface Listing {

@@ -1,16 +1,17 @@
 import type { Target } from '../config/schema.js';
+import type { AccountLimit } from '../http/account-limit.js';
+import type { RunLog } from '../log/run-log.js';
 import type { SampleRecord } from '../points/build.js';
 import { adapterFor } from '../providers/registry.js';
 import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
 import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
 import type { Failure } from '../providers/types.js';
-import type { RunLog } from '../run/collect.js';
-import type { RunSecrets } from '../secrets/run-secrets.js';
-import { redact } from '../secrets/redact.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
+import { redact } from '../secrets/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
-import { type AccountLimit, type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
+import { type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
 import { type ProjectSelection, selectProjects } from './match.js';
 import { type DiscoveringTarget, isDiscovering } from './target.js';
 

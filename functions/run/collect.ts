@@ -1,23 +1,18 @@
 import { setTimeout } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
-import { accountLimiter, ProjectDiscovery } from '../discovery/discover.js';
+import { ProjectDiscovery } from '../discovery/discover.js';
 import { expandDiscovery } from '../discovery/expand.js';
+import { accountLimiter } from '../http/account-limit.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
+import type { RunLog } from '../log/run-log.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
-import type { SpillStore } from '../spill/store.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
+import type { SpillStore } from '../spill/store.js';
 import { deliver } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
-
-/** Structured log lines; Powertools' Logger fits, and so does the CLI's stderr printer. */
-export interface RunLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
 
 /** A batch that could not be written now. */
 export interface UnwrittenBatch {

@@ -1,6 +1,6 @@
 import type { PointSink } from '../influx/writer.js';
+import type { RunLog } from '../log/run-log.js';
 import type { SpillStore } from '../spill/store.js';
-import type { RunLog } from './collect.js';
 import { deliver } from './deliver.js';
 
 export interface ReplaySummary {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import type { AccountLimit } from '../discovery/discover.js';
+import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
 import type { SampleRecord } from '../points/build.js';
 import { failureOfTransport, shortMessage } from '../providers/failures.js';
@@ -8,9 +8,9 @@ import { adapterFor } from '../providers/registry.js';
 import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
-import { SecretError } from '../secrets/source.js';
-import type { RunSecrets } from '../secrets/run-secrets.js';
 import { redact } from '../secrets/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
+import { SecretError } from '../secrets/source.js';
 
 /** How long a target rests after a 429 that said nothing about when to come back. */
 export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;

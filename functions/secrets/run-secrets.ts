@@ -1,5 +1,5 @@
-import type { SecretSource } from './source.js';
 import { secretValuesOf } from './redact.js';
+import type { SecretSource } from './source.js';
 
 /**
  * The secrets of one run: each read once however many targets share it, and re-read (bypassing every cache)

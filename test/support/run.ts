@@ -1,8 +1,9 @@
 import type { Config } from '../../functions/config/schema.js';
 import type { PointSink } from '../../functions/influx/writer.js';
-import { collect, type RunLog, type RunSummary } from '../../functions/run/collect.js';
-import { RunSecrets } from '../../functions/secrets/run-secrets.js';
+import type { RunLog } from '../../functions/log/run-log.js';
+import { collect, type RunSummary } from '../../functions/run/collect.js';
 import { planOnce, planTick } from '../../functions/schedule/plan.js';
+import { RunSecrets } from '../../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../../functions/secrets/source.js';
 
 /** A run log that keeps its lines, so that tests can search them (for leaks, for outcomes). */
