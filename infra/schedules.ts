@@ -1,7 +1,7 @@
 import { formatDuration } from '../functions/config/duration.js';
 import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
-import { projectsOf } from '../functions/discovery/target.js';
+import { projectsOf } from '../functions/providers/discovering.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
 

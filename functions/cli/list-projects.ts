@@ -1,8 +1,8 @@
 import type { Config, Target } from '../config/schema.js';
 import type { ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
-import { isDiscovering } from '../discovery/target.js';
 import { accountLimiter } from '../http/account-limit.js';
+import { isDiscovering } from '../providers/discovering.js';
 import { aligned } from '../report/render/table.js';
 import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';

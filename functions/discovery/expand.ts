@@ -2,18 +2,16 @@ import type { Target } from '../config/schema.js';
 import type { AccountLimit } from '../http/account-limit.js';
 import type { RunLog } from '../log/run-log.js';
 import type { SampleRecord } from '../points/build.js';
+import { type DiscoveringTarget, isDiscovering, listingOf } from '../providers/discovering.js';
 import { adapterFor } from '../providers/registry.js';
-import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
-import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
-import type { Failure } from '../providers/types.js';
+import type { Failure, ListedProject } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
-import { type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
+import type { DiscoveryResult, ProjectDiscovery } from './discover.js';
 import { type ProjectSelection, selectProjects } from './match.js';
-import { type DiscoveringTarget, isDiscovering } from './target.js';
 
 export interface ExpansionContext {
   discovery: ProjectDiscovery;
@@ -91,9 +89,10 @@ export async function expandDiscovery(
   );
 
   const expanded = samples.flatMap((sample) => {
-    if (!isDiscovering(sample.target)) return [sample];
-    return (polled.get(sample.target.name) ?? []).map((project) => ({
-      target: projectTarget(sample.target, project),
+    const { target } = sample;
+    if (!isDiscovering(target)) return [sample];
+    return (polled.get(target.name) ?? []).map((project) => ({
+      target: projectTarget(target, project),
       at: sample.at,
     }));
   });
@@ -110,17 +109,19 @@ export async function discoverTarget(
   options: { fresh?: boolean } = {},
 ): Promise<{ result: DiscoveryResult; selection: ProjectSelection }> {
   const adapter = adapterFor(target.endpoint);
+  const listing = listingOf(target);
   const credentials = parseCredentials(
     target.secret,
     await context.secrets.get(target.secret),
-    listingCredentialsSchema,
+    listing.credentials,
   );
   const result = await context.discovery.list({
-    baseUrl: target.baseUrl ?? (adapter.defaultBaseUrl as string),
+    listing,
+    baseUrl: target.baseUrl ?? adapter.defaultBaseUrl,
     credentials,
-    cacheMs: options.fresh ? 0 : (target.listingCache ?? DISCOVERY_DEFAULTS.listingCacheMs),
+    cacheMs: options.fresh ? 0 : (target.listingCache ?? listing.defaults.listingCacheMs),
     timeoutMs: target.timeout,
-    maxPages: pagesFor(target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects),
+    maxProjects: target.maxProjects ?? listing.defaults.maxProjects,
     account: adapter.accountOf?.(credentials) ?? '',
     limit: context.limit,
     ...(context.signal ? { signal: context.signal } : {}),
@@ -128,15 +129,15 @@ export async function discoverTarget(
   const selection = selectProjects(result.projects, {
     projects: target.projects,
     ...(target.exclude ? { exclude: target.exclude } : {}),
-    includeInactive: target.includeInactive ?? DISCOVERY_DEFAULTS.includeInactive,
+    includeInactive: target.includeInactive ?? listing.defaults.includeInactive,
   });
   return { result, selection };
 }
 
-/** The per-project copy of a discovering target. */
-function projectTarget(target: Target, project: ListedProject): Target {
+/** The per-project copy of a discovering target: the listing says which keys make it poll that project. */
+function projectTarget(target: Target & DiscoveringTarget, project: ListedProject): Target {
   const projectTags: Record<string, string> = { project_name: project.name };
   if (project.region) projectTags.region = project.region;
-  const { projects: _projects, exclude: _exclude, ...rest } = target as Target & DiscoveringTarget;
-  return { ...rest, projectId: project.id, projectTags } as Target;
+  const { projects: _projects, exclude: _exclude, ...rest } = target;
+  return { ...rest, ...listingOf(target).projectKeys(project), projectTags } as Target;
 }

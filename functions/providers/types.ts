@@ -86,14 +86,65 @@ export type FigureGroup = keyof typeof FIGURE_FIELDS;
 export interface Capabilities {
   /** Figure groups written beside `live`. */
   readonly figures: readonly Exclude<FigureGroup, 'live'>[];
-  /** Whether a target of this endpoint may discover its account's projects instead of naming one. */
-  readonly discovery: boolean;
+  /**
+   * How a target of this endpoint discovers its account's projects instead of naming one; `false` when it cannot.
+   * Truthy exactly when the endpoint can discover.
+   */
+  readonly discovery: false | AnyProjectListing;
   /**
    * The tags that tell one project of a target from another, `project` first; discovered projects add their name
    * and region.
    */
   readonly projectTags: readonly string[];
 }
+
+/** A project of an account, as a provider's listing names it. */
+export interface ListedProject {
+  /** What the per-project copy of a discovering target polls (see {@link ProjectListing.projectKeys}). */
+  id: string;
+  name: string;
+  /** Where the listing gives one. */
+  region?: string;
+  /** Inactive projects always count 0: skipped unless a target asks for them. */
+  active: boolean;
+}
+
+/** One answer of a listing request: a page of projects, or the classified failure. */
+export type ListingPage =
+  | { ok: true; projects: ListedProject[]; totalPages: number }
+  | { ok: false; failure: Failure };
+
+/** Performs one listing request (the run's HTTP edge, inside the account's cap) and reads the answer. */
+export type ListingFetch = (
+  request: ProviderRequest,
+  parse: (response: ProviderResponse) => ListingPage,
+) => Promise<ListingPage>;
+
+/** The listing knowledge of a provider that can discover projects; the caching and selection are not its business. */
+export interface ProjectListing<TCredentials extends z.ZodType = z.ZodType> {
+  /** The keys of the secret the listing needs (it may need more than the stats endpoint). */
+  readonly credentials: TCredentials;
+  /** Defaults of the discovery keys of a target (`includeInactive`, `maxProjects`, `listingCache`). */
+  readonly defaults: { includeInactive: boolean; maxProjects: number; listingCacheMs: number };
+  /** What identifies one account's listing in the cache. */
+  cacheKey(credentials: z.output<TCredentials>): string;
+  /**
+   * Every project of the account, through `fetch` (one or more requests, all made through it). Stops with a
+   * failure rather than follow more pages than `maxProjects` can need.
+   */
+  /** `baseUrl` is the target's, else the adapter's default. */
+  list(
+    baseUrl: string | undefined,
+    credentials: z.output<TCredentials>,
+    fetch: ListingFetch,
+    maxProjects: number,
+  ): Promise<{ ok: true; projects: ListedProject[] } | { ok: false; failure: Failure }>;
+  /** The keys that make a discovering target's copy poll one listed project (Streampixel: its `projectId`). */
+  projectKeys(project: ListedProject): Record<string, string>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: capabilities hold listings of different credential schemas.
+export type AnyProjectListing = ProjectListing<any>;
 
 /**
  * One stats endpoint of one provider: how to ask it, and how to read its answer.

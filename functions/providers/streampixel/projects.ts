@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { joinUrl, readBody } from '../failures.js';
-import type { Failure, ProviderRequest, ProviderResponse } from '../types.js';
+import type {
+  ListedProject,
+  ListingPage,
+  ProjectListing,
+  ProviderRequest,
+  ProviderResponse,
+} from '../types.js';
 
-/** A project of a Streampixel account, from either listing. */
-export interface ListedProject {
-  /** The `projectId` of the stats endpoints. */
-  id: string;
-  name: string;
-  /** Only the paginated listing gives it. */
-  region?: string;
-  /** `status: true` (projects-status) or `status: "active"` (paginated listing). */
-  active: boolean;
-}
+/** Streampixel's production host, of the stats endpoints and the listings alike. */
+export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 
 /** The listings read the same secret as the stats endpoints; `apikey` unlocks the one-request listing. */
 export const listingCredentialsSchema = z.object({
@@ -65,10 +63,6 @@ export function projectsPageRequest(
   return { url, headers: { accept: 'application/json' } };
 }
 
-export type ListingPage =
-  | { ok: true; projects: ListedProject[]; totalPages: number }
-  | { ok: false; failure: Failure };
-
 export function parseProjectsStatus(response: ProviderResponse): ListingPage {
   const read = readBody(response, projectsStatusSchema);
   if (!read.ok) return read;
@@ -91,3 +85,40 @@ export function parseProjectsPage(response: ProviderResponse): ListingPage {
   }));
   return { ok: true, projects, totalPages: read.body.totalPages };
 }
+
+/** Pages the paginated listing may need for `maxProjects`, with one page of slack. */
+export function pagesFor(maxProjects: number): number {
+  return Math.ceil(maxProjects / PAGE_SIZE) + 1;
+}
+
+/**
+ * A Streampixel account's projects: `projects-status` first when the secret has an `apikey`; the paginated
+ * listing when that answers 404 or there is no `apikey`, every page followed up to what `maxProjects` can need.
+ */
+export const streampixelListing: ProjectListing<typeof listingCredentialsSchema> = {
+  credentials: listingCredentialsSchema,
+  defaults: { includeInactive: false, maxProjects: 50, listingCacheMs: 15 * 60_000 },
+  cacheKey: (credentials) => credentials.userId,
+  projectKeys: (project) => ({ projectId: project.id }),
+  async list(baseUrl = STREAMPIXEL_BASE_URL, credentials, fetch, maxProjects) {
+    if (credentials.apikey) {
+      const all = await fetch(projectsStatusRequest(baseUrl, credentials), parseProjectsStatus);
+      if (all.ok) return { ok: true, projects: all.projects };
+      // An account on the older API answers 404 here: the paginated listing is the way in.
+      if (all.failure.httpStatus !== 404) return all;
+    }
+    const maxPages = pagesFor(maxProjects);
+    const projects: ListedProject[] = [];
+    for (let page = 1; ; page++) {
+      const answer = await fetch(projectsPageRequest(baseUrl, credentials, page), parseProjectsPage);
+      if (!answer.ok) return answer;
+      projects.push(...answer.projects);
+      if (page >= answer.totalPages || answer.projects.length === 0) break;
+      if (page >= maxPages) {
+        const message = `listing has ${answer.totalPages} pages; stopped after ${page} (maxProjects)`;
+        return { ok: false, failure: { outcome: 'discovery', httpStatus: 200, message, retryable: false } };
+      }
+    }
+    return { ok: true, projects };
+  },
+};

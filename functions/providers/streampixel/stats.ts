@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
+import { STREAMPIXEL_BASE_URL, streampixelListing } from './projects.js';
 
 /** Both Streampixel stats endpoints answer `{"liveUser": n, "queueUser": n}`. */
 export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: countSchema });
-
-export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 
 /** Config keys of a Streampixel target: one `projectId`, or `projects` to discover. */
 export const streampixelTargetShape = {
@@ -50,13 +49,6 @@ export const streampixelTargetShape = {
     ),
 };
 
-/** Defaults of the discovery keys, applied where they are read (the keys stay absent for a plain `projectId`). */
-export const DISCOVERY_DEFAULTS = {
-  includeInactive: false,
-  maxProjects: 50,
-  listingCacheMs: 15 * 60_000,
-} as const;
-
 interface StreampixelTarget {
   projectId?: string;
   projects?: 'all' | string[];
@@ -97,7 +89,11 @@ export function parseStats(response: ProviderResponse): ParseResult {
 /** What both Streampixel stats adapters share: host, keys, project tag, account, and the answer's shape. */
 export const streampixelStats = {
   provider: 'streampixel',
-  capabilities: { figures: ['queue'], discovery: true, projectTags: ['project', 'project_name', 'region'] },
+  capabilities: {
+    figures: ['queue'],
+    discovery: streampixelListing,
+    projectTags: ['project', 'project_name', 'region'],
+  },
   defaultBaseUrl: STREAMPIXEL_BASE_URL,
   targetShape: streampixelTargetShape,
   project: (target: { projectId?: string }) => target.projectId,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
-import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';
 import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
 import { tempDir } from '../../support/files.js';

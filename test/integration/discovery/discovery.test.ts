@@ -5,9 +5,9 @@ import type { Config } from '../../../functions/config/schema.js';
 import { ProjectDiscovery } from '../../../functions/discovery/discover.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { planOnce } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../functions/simulator/config.js';
 import { DEFAULT_SIMULATOR_PROJECTS } from '../../../functions/simulator/listing.js';
 import {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { simulatorConfig } from '../../../functions/simulator/config.js';
 import {
   DEFAULT_SIMULATOR_CREDENTIALS,

