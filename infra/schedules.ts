@@ -1,9 +1,9 @@
-import { formatDuration } from '../functions/config/duration.js';
 import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
 import { projectsOf } from '../functions/providers/discovering.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
+import { formatDuration } from '../functions/time/duration.js';
 
 /** EventBridge's hard limit of targets on one rule. */
 export const MAX_TARGETS_PER_RULE = 5;

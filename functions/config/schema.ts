@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ADAPTERS } from '../providers/registry.js';
 import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
-import { durationSchema, formatDuration } from './duration.js';
+import { durationSchema, formatDuration } from '../time/duration.js';
 
 /** Tags the data contract owns; a target's static tags may not overwrite them. */
 export const RESERVED_TAGS = [

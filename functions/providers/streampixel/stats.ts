@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../../config/duration.js';
+import { durationSchema } from '../../time/duration.js';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
 import { STREAMPIXEL_BASE_URL, streampixelListing } from './projects.js';

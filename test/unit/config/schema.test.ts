@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../../functions/config/duration.js';
 import { ConfigError, formatPath } from '../../../functions/config/errors.js';
 import { loadConfig, parseConfig } from '../../../functions/config/load.js';
 import { intervalProblem, RESERVED_TAGS } from '../../../functions/config/schema.js';
 import { selectTargets } from '../../../functions/config/select.js';
 import { ADAPTERS } from '../../../functions/providers/registry.js';
+import { formatDuration, parseDuration } from '../../../functions/time/duration.js';
 
 /** A config of the shape the issue shows: one target per endpoint, InfluxDB v2, static tags. */
 const EXAMPLE = {
