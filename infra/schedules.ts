@@ -4,6 +4,7 @@ import { projectsOf } from '../functions/providers/discovering.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
 import { formatDuration } from '../functions/time/duration.js';
+import { DAY_DIVISORS_H, HOUR_DIVISORS_MIN } from '../functions/time/units.js';
 
 /** EventBridge's hard limit of targets on one rule. */
 export const MAX_TARGETS_PER_RULE = 5;
@@ -138,9 +139,6 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const HOUR_DIVISORS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
-const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
-
 /**
  * When a group's rule fires. A run stamps its samples with the tick floored to the interval (multiples of the
  * interval since 1970, see `firstSampleTime`) and skips samples more than 90 s late, so the rule must fire on
@@ -153,11 +151,11 @@ const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
 export function scheduleExpression(intervalMs: number): string | undefined {
   const { rateMinutes: minutes } = scheduleOf(intervalMs);
   if (minutes === 1) return 'rate(1 minute)';
-  if (HOUR_DIVISORS.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
+  if (HOUR_DIVISORS_MIN.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
   const hours = minutes / 60;
   if (hours === 1) return 'cron(0 * * * ? *)';
   if (hours === 24) return 'cron(0 0 * * ? *)';
-  if (DAY_DIVISORS.includes(hours)) return `cron(0 0/${hours} * * ? *)`;
+  if (DAY_DIVISORS_H.includes(hours)) return `cron(0 0/${hours} * * ? *)`;
   return undefined;
 }
 

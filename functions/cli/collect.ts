@@ -17,12 +17,11 @@ import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
 import { DirectorySpillStore } from '../spill/directory.js';
 import type { SpillStore } from '../spill/store.js';
+import { MINUTE_MS } from '../time/units.js';
 import { COLLECT_USAGE, type CollectArgs, parseCollectArgs } from './args.js';
 import { listProjects } from './list-projects.js';
 import { streamLog } from './logfmt.js';
 import { type CliIo, EXIT, runIfMain } from './main.js';
-
-const MINUTE_MS = 60_000;
 
 /** `npm run collect`: returns the exit code instead of exiting, so that tests can run it in-process too. */
 export async function runCollectCli(argv: readonly string[], io: CliIo): Promise<number> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ADAPTERS } from '../providers/registry.js';
 import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
 import { durationSchema, formatDuration } from '../time/duration.js';
+import { DAY_DIVISORS_H, DAY_MS, HOUR_DIVISORS_MIN, MINUTE_MS } from '../time/units.js';
 
 /** Tags the data contract owns; a target's static tags may not overwrite them. */
 export const RESERVED_TAGS = [
@@ -13,9 +14,6 @@ export const RESERVED_TAGS = [
   'project_name',
   'region',
 ];
-
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 const tagsSchema = z
   .record(
@@ -70,9 +68,6 @@ const targetUnion = z.discriminatedUnion('endpoint', [first as ReturnType<typeof
       : undefined,
 });
 
-const HOUR_DIVISORS_MIN = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
-const DAY_DIVISORS_H = [1, 2, 3, 4, 6, 8, 12, 24];
-
 /**
  * Whether the schedule can keep this interval exactly. EventBridge fires at most once a minute, so sub-minute
  * intervals are sampled inside a run and must divide the minute; longer ones are cron schedules on the clock
@@ -93,7 +88,7 @@ export function intervalProblem(intervalMs: number): string | undefined {
   }
   return (
     `${text} cannot be scheduled on its own multiples: use a divisor of an hour ` +
-    `(${HOUR_DIVISORS_MIN.slice(1, -1)
+    `(${HOUR_DIVISORS_MIN.slice(1)
       .map((m) => `${m}m`)
       .join(', ')}) or of a day (${DAY_DIVISORS_H.map((h) => `${h}h`).join(', ')})`
   );

@@ -11,9 +11,10 @@ import { parseCredentials } from '../secrets/credentials.js';
 import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
+import { MINUTE_MS } from '../time/units.js';
 
 /** How long a target rests after a 429 that said nothing about when to come back. */
-export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;
+export const DEFAULT_RATE_LIMIT_BACKOFF_MS = MINUTE_MS;
 
 /** What a sample needs from its run. */
 export interface SampleContext {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MINUTE_MS } from '../../time/units.js';
 import { joinUrl, readBody } from '../failures.js';
 import type {
   ListedProject,
@@ -97,7 +98,7 @@ export function pagesFor(maxProjects: number): number {
  */
 export const streampixelListing: ProjectListing<typeof listingCredentialsSchema> = {
   credentials: listingCredentialsSchema,
-  defaults: { includeInactive: false, maxProjects: 50, listingCacheMs: 15 * 60_000 },
+  defaults: { includeInactive: false, maxProjects: 50, listingCacheMs: 15 * MINUTE_MS },
   cacheKey: (credentials) => credentials.userId,
   projectKeys: (project) => ({ projectId: project.id }),
   async list(baseUrl = STREAMPIXEL_BASE_URL, credentials, fetch, maxProjects) {
