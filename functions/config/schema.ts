@@ -250,7 +250,21 @@ type ShapeOf<A> =
 /** A validated target: the common keys plus those of its endpoint (durations in milliseconds). */
 export type Target = BaseTarget & ShapeOf<(typeof ADAPTERS)[number]>;
 
+type InfluxCommon = Omit<
+  z.output<typeof influxSchema>,
+  'apiVersion' | 'org' | 'bucket' | 'database' | 'retentionPolicy'
+>;
+
+/** Where points go: the keys of each API version, as the schema's check of `apiVersion` guarantees them. */
+export type InfluxConfig = InfluxCommon &
+  (
+    | { apiVersion: 2; org?: string; bucket: string; database?: never; retentionPolicy?: never }
+    | { apiVersion: 1; database: string; retentionPolicy?: string; org?: never; bucket?: never }
+  );
+
 /** A validated configuration, defaults applied and durations in milliseconds. */
-export type Config = Omit<z.output<typeof configSchema>, 'targets'> & { targets: Target[] };
+export type Config = Omit<z.output<typeof configSchema>, 'targets' | 'influx'> & {
+  targets: Target[];
+  influx: InfluxConfig;
+};
 export type ConfigInput = z.input<typeof configSchema>;
-export type InfluxConfig = Config['influx'];

@@ -115,7 +115,7 @@ export class InfluxWriter implements PointSink {
   private async send(lines: readonly string[]): Promise<void> {
     if (this.config.apiVersion === 2) {
       // A WriteApi per attempt: its own retry buffer stays empty, so `close()` settles with this attempt's result.
-      const writeApi = this.client.getWriteApi(this.config.org ?? '', this.config.bucket as string, 's', {
+      const writeApi = this.client.getWriteApi(this.config.org ?? '', this.config.bucket, 's', {
         batchSize: lines.length + 1,
         flushInterval: 0,
         maxRetries: 0,
@@ -125,7 +125,7 @@ export class InfluxWriter implements PointSink {
       await writeApi.close();
       return;
     }
-    const query = new URLSearchParams({ db: this.config.database as string, precision: 's' });
+    const query = new URLSearchParams({ db: this.config.database, precision: 's' });
     if (this.config.retentionPolicy) query.set('rp', this.config.retentionPolicy);
     await this.client.transport.request(`/write?${query}`, lines.join('\n'), {
       method: 'POST',
