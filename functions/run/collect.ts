@@ -64,6 +64,8 @@ export interface RunDependencies {
   backoff?: Map<string, number>;
   now?: () => number;
   signal?: AbortSignal;
+  /** The HTTP edge of the samples: a seam for unit tests. @default httpGet */
+  get?: SampleContext['get'];
 }
 
 /** The samples of one scheduled time, written together, with any failed listing of that time. */
@@ -98,6 +100,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     now,
     signal,
     limitAccount,
+    ...(deps.get ? { get: deps.get } : {}),
     ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
@@ -115,6 +118,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
         deps.sink,
         started + (writeDeadline - started) * REPLAY_SHARE,
         deps.log,
+        now,
       ).catch((error: unknown) => {
         deps.log.error('replay failed', { error: String(error) });
         return summary.replay;

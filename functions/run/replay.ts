@@ -22,11 +22,12 @@ export async function replaySpilled(
   sink: PointSink,
   until: number,
   log: RunLog,
+  now: () => number = Date.now,
 ): Promise<ReplaySummary> {
   const summary: ReplaySummary = { batches: 0, points: 0, rejected: 0, remaining: 0 };
   const keys = await store.list();
   for (const [index, key] of keys.entries()) {
-    if (Date.now() >= until) {
+    if (now() >= until) {
       summary.remaining = keys.length - index;
       break;
     }
@@ -37,7 +38,7 @@ export async function replaySpilled(
       summary.remaining = keys.length - index;
       break;
     }
-    for (const refused of delivery.rejected) await store.reject(refused.lines, refused.message, Date.now());
+    for (const refused of delivery.rejected) await store.reject(refused.lines, refused.message, now());
     await store.delete(key);
     summary.batches++;
     summary.points += delivery.written;

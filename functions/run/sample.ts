@@ -36,6 +36,8 @@ export interface SampleContext {
   /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
   retryDelayMs?: number;
   signal?: AbortSignal;
+  /** The HTTP edge: a seam for unit tests of the run. @default httpGet */
+  get?: typeof httpGet;
 }
 
 /** A failed attempt, carried through p-retry to the retry decision. */
@@ -111,7 +113,7 @@ export async function takeSample(
     }
     attempts++;
     const account = adapter.accountOf?.(credentials);
-    const fetch = () => fetchOnce(adapter, planned, credentials, context.signal);
+    const fetch = () => fetchOnce(adapter, planned, credentials, context);
     return context.limitAccount ? context.limitAccount(account, fetch) : fetch();
   };
 
@@ -164,11 +166,11 @@ async function fetchOnce(
   adapter: AnyAdapter,
   { target }: PlannedSample,
   credentials: unknown,
-  signal: AbortSignal | undefined,
+  { signal, get = httpGet }: Pick<SampleContext, 'signal' | 'get'>,
 ): Promise<Sample | Failure> {
   const request = adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl);
   try {
-    const response = await httpGet(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
+    const response = await get(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
     const parsed = adapter.parse(response, target);
     return parsed.ok ? parsed.sample : parsed.failure;
   } catch (error) {
