@@ -12,7 +12,7 @@ import { planOnce } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
 import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../functions/secrets/source.js';
-import { DEFAULT_SIMULATOR_CREDENTIALS } from '../functions/simulator/config.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS } from '../simulator/config.js';
 import { memoryLog } from '../test/support/run.js';
 import { naivePoll } from './naive.js';
 import type {

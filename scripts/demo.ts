@@ -4,6 +4,8 @@
  * DEMO_SECONDS shortens the run (the tests use it).
  */
 import { execFileSync } from 'node:child_process';
+import { tempDir } from '../devtools/files.js';
+import { type Influxd, startInfluxd } from '../devtools/influxd.js';
 import { streamLog } from '../functions/cli/logfmt.js';
 import { parseConfig } from '../functions/config/load.js';
 import type { Config } from '../functions/config/schema.js';
@@ -14,10 +16,8 @@ import { collect } from '../functions/run/collect.js';
 import { planTick } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
 import { RunSecrets } from '../functions/secrets/run-secrets.js';
-import { simulatorConfig, simulatorSecrets } from '../functions/simulator/config.js';
-import { startSimulator } from '../functions/simulator/server.js';
-import { tempDir } from '../test/support/files.js';
-import { type Influxd, startInfluxd } from '../test/support/influxd.js';
+import { simulatorConfig, simulatorSecrets } from '../simulator/config.js';
+import { startSimulator } from '../simulator/server.js';
 
 const DATABASE = 'concurrency';
 const seconds = Number(process.env.DEMO_SECONDS ?? 60);

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { memoryLog, runOnce } from '../../support/run.js';
 import { expand, type GrafanaContext } from '../dashboards/grafana-macros.js';
 

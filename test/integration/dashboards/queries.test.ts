@@ -12,7 +12,7 @@ import {
   QUEUE_THRESHOLD,
 } from '../../../dashboards/src/alerts.js';
 import { FOLDER } from '../../../dashboards/src/provisioning.js';
-import { type Influxd, type InfluxSeries, startInfluxd } from '../../support/influxd.js';
+import { type Influxd, type InfluxSeries, startInfluxd } from '../../../devtools/influxd.js';
 import { expand, formatInterval, type GrafanaContext, regexFormat } from './grafana-macros.js';
 
 const DB = 'grafana';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { ProjectDiscovery } from '../../../functions/discovery/discover.js';
@@ -8,15 +9,10 @@ import { collect, type RunSummary } from '../../../functions/run/collect.js';
 import { planOnce } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
-import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../functions/simulator/config.js';
-import { DEFAULT_SIMULATOR_PROJECTS } from '../../../functions/simulator/listing.js';
-import {
-  type Simulator,
-  type SimulatorOptions,
-  startSimulator,
-} from '../../../functions/simulator/server.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
-import { tempDir } from '../../support/files.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../simulator/config.js';
+import { DEFAULT_SIMULATOR_PROJECTS } from '../../../simulator/listing.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
 
 let simulator: Simulator;

@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../devtools/chromium.js';
+import { tempDir } from '../../../devtools/files.js';
 import {
   chartSeries,
   computeTargetReport,
@@ -8,8 +10,6 @@ import {
 } from '../../../functions/report/compute.js';
 import type { Report, Sample } from '../../../functions/report/model.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
-import { launchChromium } from '../../support/chromium.js';
-import { tempDir } from '../../support/files.js';
 
 const FROM = Date.parse('2026-10-01T00:00:00Z');
 const TO = Date.parse('2026-11-01T00:00:00Z');

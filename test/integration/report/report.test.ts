@@ -3,6 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { freePort } from '../../../devtools/ports.js';
 import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { targetInfo } from '../../../functions/report/build.js';
@@ -10,9 +13,6 @@ import type { ProjectReport, TargetReport } from '../../../functions/report/mode
 import { InfluxReader } from '../../../functions/report/query.js';
 import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
 import { runCli } from '../../support/cli.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { freePort } from '../../support/ports.js';
 import {
   ACCOUNT_CREATED,
   ACCOUNT_GAP,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * an order in which each imports only folders below it. Type-only imports count: they are dependencies too.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator'];
+const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator', 'devtools'];
 
 function filesUnder(dir: string): string[] {
   let entries: string[];

@@ -11,7 +11,7 @@ import { ADAPTERS } from '../../../functions/providers/registry.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The code of the product and of its tools; `test/` may name providers (it checks each one). */
-const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator'];
+const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator', 'devtools'];
 
 /** Where provider knowledge belongs. */
 const OWNERS = [/^functions\/providers\//, /^simulator\/providers\//];
@@ -28,8 +28,11 @@ const SCENARIOS = [/^bench\//, /^scripts\/soak\.ts$/, /^scripts\/report-screensh
  */
 const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/report\.ts$/];
 
-/** The simulator still holds every provider's routes in one place; it is to move to simulator/providers/<provider>/. */
-const NOT_YET_MOVED = [/^functions\/simulator\//];
+/**
+ * The simulator has left functions/, but its core still holds every provider's routes; they are to move to
+ * simulator/providers/<provider>/ (not done yet on this branch).
+ */
+const NOT_YET_SPLIT = [/^simulator\//];
 
 const CODE = /\.(ts|js|mjs|cjs)$/;
 
@@ -75,7 +78,7 @@ function offences(allowed: RegExp[]): string[] {
 
 describe('provider knowledge stays in its folder', () => {
   it('no code outside functions/providers/ names a provider or an endpoint id', () => {
-    expect(offences([...SCENARIOS, ...IN_FLIGHT, ...NOT_YET_MOVED])).toEqual([]);
+    expect(offences([...SCENARIOS, ...IN_FLIGHT, ...NOT_YET_SPLIT])).toEqual([]);
   });
 
   it('the check itself catches every provider tag and endpoint id, as code would spell them', () => {

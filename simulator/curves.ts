@@ -1,4 +1,4 @@
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time/units.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../functions/time/units.js';
 
 /**
  * Deterministic load curves for the simulator.

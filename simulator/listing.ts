@@ -4,7 +4,7 @@
  * checks credentials and decides which listing exists.
  */
 
-import { DAY_MS } from '../time/units.js';
+import { DAY_MS } from '../functions/time/units.js';
 import { hashString } from './curves.js';
 
 /** One project of the simulated Streampixel account. */
