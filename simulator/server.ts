@@ -10,6 +10,7 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EndpointId } from '../functions/providers/registry.js';
 import type { SimulatorCredentials } from './config.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from './config.js';
 import { demandAt, liveUsers, messagesUsedSince, peakDemandBetween, utcMonthBounds } from './curves.js';
@@ -48,15 +49,10 @@ const METERED_PLAN = {
 const DEFAULT_SLOW_MS = 30_000;
 
 /**
- * The endpoint ids of PROVIDERS.md, plus `streampixel.projects` for both Streampixel project
- * listings (`projects-status` and the paginated `projects`).
+ * The registry's endpoint ids (those the simulator serves), plus `streampixel.projects` for both Streampixel
+ * project listings (`projects-status` and the paginated `projects`).
  */
-export type SimulatedEndpoint =
-  | 'streampixel.liveStats'
-  | 'streampixel.userStats'
-  | 'streampixel.projects'
-  | 'imkit.connectionCount'
-  | 'metered.usage';
+export type SimulatedEndpoint = EndpointId | 'streampixel.projects';
 
 /**
  * Which Streampixel project listings exist: both, or only the paginated one, as in the API's older
@@ -148,7 +144,8 @@ interface Reply {
 
 /** Destroy the socket instead of answering. */
 const RESET = Symbol('reset');
-type Outcome = Reply | typeof RESET;
+/** What the simulator does with a request: a reply, or a reset connection. */
+type Answer = Reply | typeof RESET;
 
 /** Mutable state shared by every request of one simulator. */
 interface State {
@@ -177,7 +174,7 @@ interface State {
 interface Routed {
   endpoint: SimulatedEndpoint;
   project: string;
-  answer: (signal: AbortSignal) => Promise<Outcome>;
+  answer: (signal: AbortSignal) => Promise<Answer>;
 }
 
 /** How one provider words its bodies, so that the shared error ids answer in its own shape. */
@@ -279,7 +276,7 @@ async function answerWithFaults(
   dialect: Dialect,
   success: () => Reply,
   signal: AbortSignal,
-): Promise<Outcome> {
+): Promise<Answer> {
   const status = STATUS_FAULTS.get(id);
   if (status !== undefined) {
     return dialect.error(status);
@@ -427,7 +424,7 @@ function imkitCount(state: State, app: string): Reply {
 }
 
 function routeImkit(state: State, app: string, headers: IncomingHttpHeaders): Routed {
-  const answer = async (signal: AbortSignal): Promise<Outcome> => {
+  const answer = async (signal: AbortSignal): Promise<Answer> => {
     if (header(headers, 'im-api-key') !== state.credentials.imkit.apiKey) {
       return IMKIT_UNAUTHORIZED;
     }
@@ -503,7 +500,7 @@ function meteredVariant(state: State, token: string | undefined): 'ok' | 'blip' 
 function routeMetered(state: State, headers: IncomingHttpHeaders): Routed {
   const token = /^Bearer\s+(\S+)$/i.exec(header(headers, 'authorization') ?? '')?.[1];
   const variant = meteredVariant(state, token);
-  const answer = async (): Promise<Outcome> => {
+  const answer = async (): Promise<Answer> => {
     switch (variant) {
       case undefined:
         return METERED_UNAUTHORIZED;
@@ -561,8 +558,8 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(reply.body);
 }
 
-function deliver(state: State, res: ServerResponse, routed: Routed, outcome: Outcome): void {
-  if (outcome === RESET) {
+function sendAnswer(state: State, res: ServerResponse, routed: Routed, answer: Answer): void {
+  if (answer === RESET) {
     res.destroy();
     return;
   }
@@ -570,8 +567,8 @@ function deliver(state: State, res: ServerResponse, routed: Routed, outcome: Out
   if (endpoint === 'streampixel.projects') {
     state.listingRequests += 1;
   }
-  state.served.push({ endpoint, project, at: state.now(), status: outcome.status, body: outcome.body });
-  send(res, outcome);
+  state.served.push({ endpoint, project, at: state.now(), status: answer.status, body: answer.body });
+  send(res, answer);
 }
 
 /** Tracks concurrency and gives the request a signal that fires when its response closes. */
@@ -623,7 +620,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
       send(res, NOT_FOUND);
       return;
     }
-    deliver(state, res, routed, await routed.answer(signal));
+    sendAnswer(state, res, routed, await routed.answer(signal));
   } catch (error) {
     // A client that went away mid-wait is expected (timeouts, err-slow): nothing left to answer.
     if (signal.aborted) {

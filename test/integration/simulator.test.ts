@@ -519,5 +519,7 @@ function requestUrl(
       return `${target.baseUrl}/admin/connection-count`;
     case 'metered.usage':
       return `${target.baseUrl}/v1/usage`;
+    default:
+      throw new Error(`the simulator's default configuration has no ${target.endpoint} target`);
   }
 }
