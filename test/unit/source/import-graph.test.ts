@@ -1,28 +1,12 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { codeFiles, REPO_ROOT } from '../../support/source-tree.js';
 
 /**
  * Layers without a circle: no module imports itself back through others, and the folders of `functions/` form
  * an order in which each imports only folders below it. Type-only imports count: they are dependencies too.
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator', 'devtools'];
-
-function filesUnder(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) return [];
-    return statSync(path).isDirectory() ? filesUnder(path) : name.endsWith('.ts') ? [path] : [];
-  });
-}
 
 const SPECIFIER =
   /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
@@ -30,15 +14,16 @@ const SPECIFIER =
 /** Relative imports of each scanned file, as repository paths (`.js` specifiers name `.ts` files). */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of SCANNED.flatMap((dir) => filesUnder(join(ROOT, dir)))) {
+  for (const path of codeFiles()) {
+    const file = join(REPO_ROOT, path);
     const text = readFileSync(file, 'utf8');
     const targets = [...text.matchAll(SPECIFIER)].map((match) => {
       const specifier = (match[1] ?? match[2]) as string;
-      return relative(ROOT, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      return relative(REPO_ROOT, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
         .split('\\')
         .join('/');
     });
-    graph.set(relative(ROOT, file).split('\\').join('/'), targets);
+    graph.set(path, targets);
   }
   return graph;
 }

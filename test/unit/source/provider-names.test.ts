@@ -1,17 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../../../functions/providers/registry.js';
+import { codeFiles, REPO_ROOT } from '../../support/source-tree.js';
 
 /**
  * A provider is one folder: outside `functions/providers/` no code names a provider or an endpoint id, in code,
  * strings or comments. Everything else selects through the registry and the adapters' capabilities.
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** The code of the product and of its tools; `test/` may name providers (it checks each one). */
-const SCANNED = ['functions', 'infra', 'dashboards', 'scripts', 'bench', 'simulator', 'devtools'];
 
 /** Where provider knowledge belongs. */
 const OWNERS = [/^functions\/providers\//, /^simulator\/providers\//];
@@ -34,22 +30,6 @@ const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/re
  */
 const NOT_YET_SPLIT = [/^simulator\//];
 
-const CODE = /\.(ts|js|mjs|cjs)$/;
-
-function filesUnder(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) return [];
-    return statSync(path).isDirectory() ? filesUnder(path) : CODE.test(name) ? [path] : [];
-  });
-}
-
 /**
  * Provider names as words (`streampixel`, `IMKit`, `Metered`), except `http`, which names a protocol as often as
  * the generic provider: only its quoted tag value counts. Endpoint ids anywhere.
@@ -65,12 +45,11 @@ function namesPattern(): RegExp {
 
 function offences(allowed: RegExp[]): string[] {
   const pattern = namesPattern();
-  return SCANNED.flatMap((dir) => filesUnder(join(ROOT, dir)))
-    .map((path) => relative(ROOT, path).split('\\').join('/'))
+  return codeFiles()
     .filter((path) => !OWNERS.some((owner) => owner.test(path)))
     .filter((path) => !allowed.some((allow) => allow.test(path)))
     .flatMap((path) =>
-      readFileSync(join(ROOT, path), 'utf8')
+      readFileSync(join(REPO_ROOT, path), 'utf8')
         .split('\n')
         .flatMap((line, index) => (pattern.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
     );
