@@ -8,9 +8,10 @@ import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
 import type { RunLog } from '../log/run-log.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, type RunSummary, sleepUntil, tally } from '../run/collect.js';
+import { collect, limitsOf, type RunSummary, sleepUntil } from '../run/collect.js';
+import { scheduledRun, summaryFields } from '../run/scheduled.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
-import { planOnce, planTick } from '../schedule/plan.js';
+import { planOnce } from '../schedule/plan.js';
 import { FileSecretSource } from '../secrets/file.js';
 import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
@@ -59,25 +60,20 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
   if (args.listProjects) return listProjects(config, targets, secrets, discovery, io.stdout);
   const log = streamLog(io.stderr);
   // 429 back-offs outlive the process, so that cron's next `--once` does not poll a throttled target early.
-  const backoff = new CarriedBackoff(spill, log);
-  const scope = scopeOf(targets.map((target) => target.name));
-  await backoff.load(scope);
   const wiring: Wiring = {
     sink,
     log,
     discovery,
-    backoff: backoff.resting,
-    save: () =>
-      backoff.save(
-        scope,
-        targets.map((target) => target.name),
-      ),
+    backoff: new CarriedBackoff(spill, log),
+    scope: targets.map((target) => target.name),
     ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
   if (args.once) {
+    const scope = scopeOf(wiring.scope);
+    await wiring.backoff.load(scope);
     const summary = await collectOnce(config, targets, secrets, wiring);
-    await wiring.save();
+    await wiring.backoff.save(scope, wiring.scope);
     return report(summary, wiring);
   }
   return collectForever(config, targets, source, wiring);
@@ -89,9 +85,10 @@ interface Wiring {
   discovery: ProjectDiscovery;
   spill?: SpillStore;
   log: RunLog;
-  backoff: Map<string, number>;
-  /** Keeps the back-offs for the next process. */
-  save: () => Promise<void>;
+  /** 429 back-offs, kept for the next process (cron's next `--once`) in the spill folder. */
+  backoff: CarriedBackoff;
+  /** Every selected target's name: the scope of the carried back-offs, whichever targets a run polls. */
+  scope: string[];
   signal?: AbortSignal;
 }
 
@@ -110,7 +107,7 @@ function collectOnce(
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    { ...wiring, secrets, ...limitsOf(config) },
+    { ...wiring, backoff: wiring.backoff.resting, secrets, ...limitsOf(config) },
   );
 }
 
@@ -136,22 +133,11 @@ async function collectForever(
     if (wiring.signal?.aborted) break;
     const due = targets.filter((target) => target.interval < MINUTE_MS || tick % target.interval === 0);
     if (due.length === 0) continue;
-    const finishBy = tick + runBudgetMs(due, config);
-    const run = collect(
-      {
-        samples: planTick(due, tick),
-        waitForSchedule: true,
-        stopSamplingAt: finishBy - writeReserveMs(config),
-        finishBy,
-      },
+    const run = scheduledRun(
+      { config, targets: due, tick, finishBy: tick + runBudgetMs(due, config) },
       // Each run has its own secrets memo over the same source, so a rotated key is picked up.
-      {
-        ...wiring,
-        secrets: new RunSecrets(source),
-        ...limitsOf(config),
-      },
-    ).then(async (summary) => {
-      await wiring.save();
+      { ...wiring, secrets: new RunSecrets(source) },
+    ).then((summary) => {
       failed ||= report(summary, wiring) !== EXIT.ok;
     });
     running.add(run);
@@ -162,20 +148,9 @@ async function collectForever(
 }
 
 function report(summary: RunSummary, { sink, spill, log }: Wiring): number {
-  const { failed, pointsSpilled: spilled, pointsLost: lost } = tally(summary);
-  log.info('run finished', {
-    samples: summary.records.length,
-    ok: summary.records.length - failed,
-    failed,
-    points_written: summary.pointsWritten,
-    points_spilled: spilled,
-    points_rejected: summary.rejected,
-    points_lost: lost,
-    points_replayed: summary.replay.points,
-    sink: sink.description,
-    spill: spill?.description,
-  });
-  const clean = failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
+  const fields = summaryFields(summary);
+  log.info('run finished', { ...fields, sink: sink.description, spill: spill?.description });
+  const clean = fields.failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
   return clean ? EXIT.ok : EXIT.failed;
 }
 

@@ -6,10 +6,9 @@ import type { Config } from '../config/schema.js';
 import { selectTargets } from '../config/select.js';
 import { ProjectDiscovery } from '../discovery/discover.js';
 import { openInfluxWriter } from '../influx/open.js';
-import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, lostBatches, tally } from '../run/collect.js';
-import { writeReserveMs } from '../schedule/budget.js';
-import { planTick } from '../schedule/plan.js';
+import { CarriedBackoff } from '../run/backoff.js';
+import { lostBatches, tally } from '../run/collect.js';
+import { scheduledRun, summaryFields } from '../run/scheduled.js';
 import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { S3SpillStore } from '../spill/s3.js';
@@ -58,28 +57,10 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   const secrets = new RunSecrets(secretSource);
   const sink = await openInfluxWriter(loaded, secrets);
   const finishBy = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  const names = targets.map((target) => target.name);
-  const scope = scopeOf(names);
-  await backoff.load(scope);
-  const summary = await collect(
-    {
-      samples: planTick(targets, tick),
-      waitForSchedule: true,
-      stopSamplingAt: finishBy - writeReserveMs(loaded),
-      finishBy,
-      maxLatenessMs: MAX_LATENESS_MS,
-    },
-    {
-      secrets,
-      sink,
-      log: logger,
-      ...limitsOf(loaded),
-      discovery,
-      backoff: backoff.resting,
-      ...(spill ? { spill } : {}),
-    },
+  const summary = await scheduledRun(
+    { config: loaded, targets, tick, finishBy, maxLatenessMs: MAX_LATENESS_MS },
+    { secrets, sink, log: logger, discovery, backoff, ...(spill ? { spill } : {}) },
   );
-  await backoff.save(scope, names);
 
   const { failed, pointsSpilled: spilled, pointsLost } = tally(summary);
   const lost = lostBatches(summary);
@@ -91,14 +72,7 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   metrics.addMetric(METRIC.pointsLost, MetricUnit.Count, pointsLost);
   metrics.addMetric(METRIC.pointsReplayed, MetricUnit.Count, summary.replay.points);
   metrics.publishStoredMetrics();
-  logger.info('run finished', {
-    samples: summary.records.length,
-    failed,
-    points_written: summary.pointsWritten,
-    points_spilled: spilled,
-    points_replayed: summary.replay.points,
-    spill_waiting: summary.replay.remaining,
-  });
+  logger.info('run finished', summaryFields(summary));
   if (lost.length > 0) {
     const why = lost.map((batch) => `${new Date(batch.at).toISOString()}: ${batch.error.message}`);
     throw new Error(

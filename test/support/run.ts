@@ -2,7 +2,9 @@ import type { Config } from '../../functions/config/schema.js';
 import type { PointSink } from '../../functions/influx/writer.js';
 import type { RunLog } from '../../functions/log/run-log.js';
 import { collect, type RunSummary } from '../../functions/run/collect.js';
-import { planOnce, planTick } from '../../functions/schedule/plan.js';
+import { scheduledRun } from '../../functions/run/scheduled.js';
+import { writeReserveMs } from '../../functions/schedule/budget.js';
+import { planOnce } from '../../functions/schedule/plan.js';
 import { RunSecrets } from '../../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../../functions/secrets/source.js';
 
@@ -49,20 +51,9 @@ export function runPastTick(
   sink: PointSink,
   tickMs: number,
 ): Promise<RunSummary> {
-  const now = Date.now();
-  return collect(
-    {
-      samples: planTick(config.targets, tickMs),
-      waitForSchedule: true,
-      stopSamplingAt: now + 20_000,
-      finishBy: now + 40_000,
-    },
-    {
-      secrets: new RunSecrets(source),
-      sink,
-      log: memoryLog(),
-      concurrency: config.concurrency,
-      maxAttempts: config.maxAttempts,
-    },
+  return scheduledRun(
+    // Twenty seconds of sampling, then the write reserve the config asks for.
+    { config, targets: config.targets, tick: tickMs, finishBy: Date.now() + 20_000 + writeReserveMs(config) },
+    { secrets: new RunSecrets(source), sink, log: memoryLog() },
   );
 }
