@@ -1,13 +1,15 @@
 /**
- * The generic endpoint end to end: a loopback JSON server, the run, a real InfluxDB 1.6.7, and the dashboard's
- * own panel queries, with nothing in between that knows `http.json` by name.
+ * The generic endpoint end to end: a loopback JSON server, the run, a real InfluxDB 1.6.7, the dashboard's own
+ * panel queries and the report, with nothing in between that knows `http.json` by name.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
 import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
@@ -53,7 +55,11 @@ afterAll(async () => {
 });
 
 function configOf() {
-  return parseConfig({
+  return parseConfig(configInput());
+}
+
+function configInput() {
+  return {
     influx: { url: influxd.url, apiVersion: 1, database: DB },
     targets: [
       {
@@ -95,7 +101,7 @@ function configOf() {
         interval: '1m',
       },
     ],
-  });
+  };
 }
 
 describe('an http.json target, collected into a real InfluxDB', () => {
@@ -202,6 +208,47 @@ describe('an http.json target, collected into a real InfluxDB', () => {
       }
     }
     expect(seen).toEqual({ live: true, queued: true });
+  });
+});
+
+describe('an http.json target in the report', () => {
+  it('reports the live peak of the samples the run wrote, and a failed target as a gap, not a zero', async () => {
+    const rooms = (await influxd.rows(`SELECT "live" FROM concurrency WHERE "target" = 'rooms'`, DB))[0];
+    const at = rooms?.time as number;
+    const configFile = dir.file('report-config.json', configInput());
+    const secretsFile = dir.file('report-secrets.json', {});
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const code = await runReportCli(
+      [
+        '--config',
+        configFile,
+        '--secrets-file',
+        secretsFile,
+        '--from',
+        iso(at - 60_000),
+        '--to',
+        iso(at + 60_000),
+      ].concat(['--format', 'json']),
+      { stdout, stderr: new PassThrough() },
+    );
+    expect(code).toBe(0);
+    const reports = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<{
+      target: string;
+      provider: string;
+      endpoint: string;
+      live: { peak: number | null; peakAt: string | null };
+    }>;
+    const byTarget = Object.fromEntries(reports.map((report) => [report.target, report]));
+    expect(byTarget.rooms).toMatchObject({
+      provider: 'http',
+      endpoint: 'http.json',
+      live: { peak: 42, peakAt: iso(Math.floor(at / 60_000) * 60_000) },
+    });
+    expect(byTarget['per-app']?.live.peak).toBe(17);
+    expect(byTarget.refused?.live.peak).toBeNull();
   });
 });
 
