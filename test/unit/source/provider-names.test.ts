@@ -25,10 +25,12 @@ const SCENARIOS = [/^bench\//, /^scripts\/soak\.ts$/, /^scripts\/report-screensh
 const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/report\.ts$/];
 
 /**
- * The simulator has left functions/, but its core still holds every provider's routes; they are to move to
- * simulator/providers/<provider>/ (not done yet on this branch).
+ * The simulator's routes live in simulator/providers/<provider>/, but its core still names providers: the state
+ * holds each provider's credentials, Metered's period and Streampixel's listing, the server tracks requests per
+ * Streampixel user and lists the provider routers, and the default config and the curves are per provider. Not
+ * yet moved; the rest of simulator/ is checked.
  */
-const NOT_YET_SPLIT = [/^simulator\//];
+const NOT_YET_SPLIT = [/^simulator\/(config|core|curves|listing|server)\.ts$/];
 
 /**
  * Provider names as words (`streampixel`, `IMKit`, `Metered`), except `http`, which names a protocol as often as
