@@ -130,9 +130,9 @@ export interface ProjectListing<TCredentials extends z.ZodType = z.ZodType> {
   cacheKey(credentials: z.output<TCredentials>): string;
   /**
    * Every project of the account, through `fetch` (one or more requests, all made through it). Stops with a
-   * failure rather than follow more pages than `maxProjects` can need.
+   * failure rather than follow more pages than `maxProjects` can need. `baseUrl` is the target's, else the
+   * adapter's default.
    */
-  /** `baseUrl` is the target's, else the adapter's default. */
   list(
     baseUrl: string | undefined,
     credentials: z.output<TCredentials>,
