@@ -1,4 +1,4 @@
-import type { BenchResults, TickRow } from './results.js';
+import type { BenchResults, ReportBench, TickRow } from './results.js';
 
 /** One budget of the performance issue, checked against one bench run. */
 export interface BudgetCheck {
@@ -17,7 +17,34 @@ export const BUDGETS = {
   writerShare: 0.5,
   bundleBytes: 1_500_000,
   coldImportMs: 300,
+  /** The JSON report against the bare statements of the same figures. */
+  reportRatio: 1.5,
+  reportPeakRssMb: 300,
+  /** The monthly report function's memory size (infra/collector-stack.ts): its run must fit in it. */
+  reportFunctionMb: 512,
 } as const;
+
+/** The report section's budgets. */
+export function reportBudgets(report: ReportBench): BudgetCheck[] {
+  const ratio = report.report.wallMs / report.bare.wallMs;
+  return [
+    {
+      budget: `monthly report (JSON) of ${report.targets} targets within ${BUDGETS.reportRatio}× the bare InfluxQL statements`,
+      measured: `${fixed(ratio)}× (${Math.round(report.report.wallMs)} ms against ${Math.round(report.bare.wallMs)} ms)`,
+      pass: ratio <= BUDGETS.reportRatio,
+    },
+    {
+      budget: `monthly report (JSON): peak RSS at most ${BUDGETS.reportPeakRssMb} MB`,
+      measured: `${fixed(report.report.peakRssMb, 0)} MB`,
+      pass: report.report.peakRssMb <= BUDGETS.reportPeakRssMb,
+    },
+    {
+      budget: `monthly report as the Lambda makes it (HTML with charts, CSV): peak RSS within its ${BUDGETS.reportFunctionMb} MB`,
+      measured: `${fixed(report.monthly.peakRssMb, 0)} MB`,
+      pass: report.monthly.peakRssMb <= BUDGETS.reportFunctionMb,
+    },
+  ];
+}
 
 /** The `spread` tick of `targets` at `concurrency`: the run's own bound, not one account's cap. */
 export function tickRow(results: BenchResults, targets: number, concurrency: number): TickRow | undefined {
@@ -84,5 +111,6 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     measured: `${fixed(imported, 0)} ms`,
     pass: imported < BUDGETS.coldImportMs,
   });
+  checks.push(...reportBudgets(results.report));
   return checks;
 }

@@ -1,7 +1,7 @@
 import type { BudgetCheck } from './budgets.js';
 import { tickRow } from './budgets.js';
 import type { CostLine } from './cost.js';
-import type { BenchResults, TickSetup } from './results.js';
+import type { BenchResults, ReportBench, TickSetup } from './results.js';
 
 /** A Markdown table (GitHub's flavour): readable in a terminal, pasted as is into the README. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -188,4 +188,26 @@ export function handlerTable(results: BenchResults): string {
     }),
   );
   return `${table}\n\nimport ${ms(handler.importMs)} ms, RSS after import ${mb(handler.rssAfterImportMb)} MB`;
+}
+
+export function reportBenchTable(report: ReportBench): string {
+  const row = (label: string, run: ReportBench['bare'], base: number): string[] => [
+    label,
+    ms(run.wallMs),
+    ratio(run.wallMs / base),
+    mb(run.peakRssMb),
+  ];
+  const base = report.bare.wallMs;
+  return [
+    `seeded ${report.points.toLocaleString('en-US')} points in ${ms(report.seedMs)} ms`,
+    '',
+    markdownTable(
+      ['run', 'wall ms', '× bare', 'peak RSS MB'],
+      [
+        row(`bare InfluxQL statements (${report.bare.size}, 4 targets at a time)`, report.bare, base),
+        row('npm run report --format json', report.report, base),
+        row('monthly Lambda: HTML with charts + CSV', report.monthly, base),
+      ],
+    ),
+  ].join('\n');
 }

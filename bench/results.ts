@@ -1,4 +1,5 @@
 import type { ColdImportSummary, HandlerBundle } from './handler-bundle.js';
+import type { ReportRun } from './report-child.js';
 import type { CollectorResult, InvokeResult, NaiveResult, WriteResult } from './spec.js';
 
 /**
@@ -44,6 +45,21 @@ export interface NaiveRow {
   result: NaiveResult;
 }
 
+/** The report section: the month seeded, and the best run of each measurement. */
+export interface ReportBench {
+  targets: number;
+  points: number;
+  seedMs: number;
+  /** The hand-written InfluxQL statements of the same figures. */
+  bare: ReportRun;
+  /** The JSON report, as `npm run report --format json` makes it. */
+  report: ReportRun;
+  /** HTML with charts and CSV, as the monthly Lambda makes them. */
+  monthly: ReportRun;
+  /** Every run, in order. */
+  runs: ReportRun[];
+}
+
 /** What `bench/results.json` holds: every figure of one bench run, for the README's tables and for comparison. */
 export interface BenchResults {
   startedAt: string;
@@ -57,5 +73,6 @@ export interface BenchResults {
   write: WriteResult;
   bundle: Omit<HandlerBundle, 'file'>;
   coldImport: { deployed: ColdImportSummary; withoutSourceMaps: ColdImportSummary };
+  report: ReportBench;
   durationS: number;
 }

@@ -16,7 +16,7 @@ import { type Influxd, startInfluxd } from '../devtools/influxd.js';
 import { configSchema } from '../functions/config/schema.js';
 import { type Simulator, simulatorSecrets, startSimulator } from '../simulator/server.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../test/support/secrets-manager.js';
-import { type BudgetCheck, checkBudgets } from './budgets.js';
+import { type BudgetCheck, checkBudgets, reportBudgets } from './budgets.js';
 import { bundleEntry, runNode } from './child.js';
 import {
   type CostLine,
@@ -34,10 +34,21 @@ import {
   costTable,
   handlerTable,
   naiveTable,
+  reportBenchTable,
   tickTable,
   writeTable,
 } from './report.js';
-import type { BenchResults, HandlerProcess, HandlerRow, NaiveRow, TickRow, TickSetup } from './results.js';
+import type { ReportRun, ReportSpec } from './report-child.js';
+import { REPORT_MONTH, reportTargets, seedReportMonth } from './report-month.js';
+import type {
+  BenchResults,
+  HandlerProcess,
+  HandlerRow,
+  NaiveRow,
+  ReportBench,
+  TickRow,
+  TickSetup,
+} from './results.js';
 import type {
   BenchServers,
   CollectorResult,
@@ -59,8 +70,13 @@ const { values: args } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     out: { type: 'string', default: join(projectRoot, 'bench', 'results.json') },
     'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
   },
 });
+/** `--only report`: the report section alone (its seeding takes a while; the rest of the bench is not needed). */
+const only = args.only;
+if (only !== undefined && only !== 'report')
+  throw new Error('--only: the one section that runs alone is "report"');
 const latencyMs = Number(args['latency-ms']);
 if (!Number.isFinite(latencyMs) || latencyMs <= 0)
   throw new Error('--latency-ms: expected a positive number of ms');
@@ -107,7 +123,10 @@ const DATABASES = {
   handler: 'bench_handler',
   naive: 'bench_naive',
   write: 'bench_write',
+  report: 'bench_report',
 } as const;
+/** Targets of the report bench: 20 at 10 s make about 5.4 M points in the month. */
+const REPORT_TARGETS = quick ? 5 : 20;
 
 function progress(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -277,6 +296,61 @@ async function measureNaive(bench: Bench): Promise<NaiveRow[]> {
   return rows;
 }
 
+/**
+ * The report against the bare InfluxQL statements that compute the same figures, over a month of 10 s samples,
+ * each in a fresh process; twice each, alternating, the faster run counting (influxd's caches warm up on the first).
+ */
+async function measureReport(influxd: Influxd, childScript: string): Promise<ReportBench> {
+  const targets = reportTargets(REPORT_TARGETS);
+  const seedStarted = performance.now();
+  const points = await seedReportMonth(influxd, DATABASES.report, targets);
+  const seedMs = performance.now() - seedStarted;
+  progress(`report: seeded ${points} points in ${Math.round(seedMs)} ms`);
+  const spec = (mode: ReportSpec['mode']): ReportSpec => ({
+    mode,
+    influxUrl: influxd.url,
+    database: DATABASES.report,
+    targets,
+    period: REPORT_MONTH,
+  });
+  const runs: ReportRun[] = [];
+  for (const mode of ['bare', 'report', 'bare', 'report', 'monthly'] as const) {
+    const { result } = await runNode<ReportRun>(childScript, spec(mode), { timeoutMs: 600_000 });
+    progress(`report: ${mode} ${Math.round(result.wallMs)} ms, peak RSS ${Math.round(result.peakRssMb)} MB`);
+    runs.push(result);
+  }
+  const best = (mode: ReportSpec['mode']) =>
+    runs.filter((run) => run.mode === mode).reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  return {
+    targets: targets.length,
+    points,
+    seedMs,
+    bare: best('bare'),
+    report: best('report'),
+    monthly: best('monthly'),
+    runs,
+  };
+}
+
+/** `--only report`: seeds, measures and checks the report section alone. */
+async function reportOnly(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'bench-report-'));
+  const influxd = await startInfluxd();
+  try {
+    await influxd.createDatabase(DATABASES.report);
+    const child = await bundleEntry(projectRoot, 'report-child', work);
+    const report = await measureReport(influxd, child);
+    const checks = reportBudgets(report);
+    process.stdout.write(
+      `\n6. The monthly report\n\n${reportBenchTable(report)}\n\nBudgets\n\n${budgetTable(checks)}\n`,
+    );
+    if (checks.some((check) => !check.pass)) process.exitCode = 1;
+  } finally {
+    await influxd.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const began = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'collector-bench-'));
@@ -286,9 +360,10 @@ async function main(): Promise<void> {
   let secretsManager: SecretsManagerStandIn | undefined;
   try {
     progress(`bundling the bench entries and the handler in ${work}`);
-    const [scenario, invoke, handlerBundle] = await Promise.all([
+    const [scenario, invoke, reportChild, handlerBundle] = await Promise.all([
       bundleEntry(projectRoot, 'scenario', profileDir ?? work),
       bundleEntry(projectRoot, 'invoke', work),
+      bundleEntry(projectRoot, 'report-child', work),
       buildHandler(projectRoot, join(work, 'handler')),
     ]);
 
@@ -324,6 +399,7 @@ async function main(): Promise<void> {
     progress(
       `write ${write.points} points: writer ${Math.round(write.writerMs)} ms, raw ${Math.round(write.rawMs)} ms`,
     );
+    const report = await measureReport(influxd, reportChild);
     const deployed = await coldImport(handlerBundle.file, COLD_IMPORT_RUNS, LAMBDA_LIKE_ENV.NODE_OPTIONS);
     const withoutSourceMaps = await coldImport(handlerBundle.file, COLD_IMPORT_RUNS, '');
     progress(`handler bundle ${handlerBundle.bytes} bytes, cold import ${Math.round(deployed.importMs)} ms`);
@@ -347,6 +423,7 @@ async function main(): Promise<void> {
       write,
       bundle: { bytes: handlerBundle.bytes, mapBytes: handlerBundle.mapBytes },
       coldImport: { deployed, withoutSourceMaps },
+      report,
       durationS: 0,
     };
     const costs = costLines(results);
@@ -414,8 +491,13 @@ function printReport(results: BenchResults, costs: CostLine[], budgets: BudgetCh
       `$${PRICES.lambdaPerMillionRequests}/1M requests; EventBridge scheduled events free)\n`,
   );
   out(costTable(costs));
+  out(
+    `\n6. The monthly report: ${results.report.targets} targets, a month of 10 s samples (${results.report.points.toLocaleString('en-US')} points), ` +
+      'against the bare InfluxQL statements of the same figures; each in a fresh process\n',
+  );
+  out(reportBenchTable(results.report));
   out('\nBudgets\n');
   out(budgetTable(budgets));
 }
 
-await main();
+await (only === 'report' ? reportOnly() : main());

@@ -1,7 +1,7 @@
-import type { Point } from '@influxdata/influxdb-client';
 import { parseConfig } from '../functions/config/load.js';
 import type { Config } from '../functions/config/schema.js';
 import { pointsOf, type SampleRecord } from '../functions/points/build.js';
+import type { LinePoint } from '../functions/points/line-protocol.js';
 import { adapterFor } from '../functions/providers/registry.js';
 import { SIMULATOR_SECRET_NAMES } from '../simulator/config.js';
 
@@ -54,7 +54,7 @@ export function benchConfig(options: BenchConfigOptions): Config {
 }
 
 /** The points a successful tick of `config` writes at `at`: built by the collector's own point builder. */
-export function tickPoints(config: Config, at: number): Point[] {
+export function tickPoints(config: Config, at: number): LinePoint[] {
   const adapter = adapterFor('streampixel.liveStats');
   return config.targets.flatMap((target, index) => {
     const record: SampleRecord = {

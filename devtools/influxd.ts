@@ -339,3 +339,33 @@ function tomlString(value: string): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Line protocol gathered and written in batches: for seeding months of points without holding them all. */
+export interface LineBatches {
+  /** Adds a line; writes the batch once it is full. */
+  add(line: string): Promise<void>;
+  /** Writes what is left; returns the lines written in all. */
+  close(): Promise<number>;
+}
+
+/** Writes lines to `db` in batches of `size` (precision `s`). */
+export function lineBatches(influxd: Pick<Influxd, 'writeLines'>, db: string, size = 50_000): LineBatches {
+  let batch: string[] = [];
+  let written = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await influxd.writeLines(db, batch.join('\n'));
+    written += batch.length;
+    batch = [];
+  };
+  return {
+    async add(line) {
+      batch.push(line);
+      if (batch.length >= size) await flush();
+    },
+    async close() {
+      await flush();
+      return written;
+    },
+  };
+}

@@ -116,11 +116,11 @@ export class CollectorStack extends Stack {
         "Writes last month's concurrency report (HTML and CSV) from InfluxDB to the reports bucket",
       roleDescription:
         'Runs the monthly concurrency report: reads the InfluxDB token, writes reports/ of its bucket',
-      // A target's month of raw samples is held while it is computed (270 000 for a 10 s target, times its
-      // projects when it discovers them; about 115 MB per million), and Vega renders a chart per target: more
-      // memory than a collector run, which also buys CPU (Lambda scales it with memory). Reading is a few
-      // seconds per target; 5 minutes leave room for a slow InfluxDB and a dozen targets.
-      memorySize: 1024,
+      // InfluxDB computes the figures and the report reads one row per figure, so memory no longer grows with the
+      // month; Vega renders a chart per target. `npm run bench` measures the peak of a month of 20 targets at
+      // 10 s made as this function makes it (docs/performance.md): well under 512 MB. Most of the time is
+      // InfluxDB's, so more memory (and CPU) would buy little; 5 minutes leave room for a slow InfluxDB.
+      memorySize: 512,
       timeout: Duration.minutes(5),
       logRetention,
       onFailure: new SqsDestination(deadLetterQueue),

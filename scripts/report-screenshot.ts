@@ -13,6 +13,7 @@ import { tempDir } from '../devtools/files.js';
 import { startInfluxd } from '../devtools/influxd.js';
 import { parseConfig } from '../functions/config/load.js';
 import { buildReport } from '../functions/report/build.js';
+import { withComparison } from '../functions/report/period.js';
 import { InfluxReader } from '../functions/report/query.js';
 import { renderHtml } from '../functions/report/render/html.js';
 import { renderTable } from '../functions/report/render/table.js';
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       simulatorConfig('http://127.0.0.1:8787', { url: influxd.url, apiVersion: 1, database: DATABASE }),
     );
     const reader = new InfluxReader(config.influx, {});
-    const report = await buildReport(config.targets, PERIOD, reader, {
+    const report = await buildReport(config.targets, withComparison(PERIOD, 'month'), reader, {
       charts: true,
       now: Date.UTC(2026, 10, 1, 2),
     });

@@ -3,12 +3,14 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { QUEUE_THRESHOLD } from './alerts.js';
+import { NEAR_CAPACITY_PERCENT, QUEUE_THRESHOLD } from './alerts.js';
 import {
+  ACCOUNT_TOTALS,
   CONCURRENCY_FILTER,
   DASHBOARD_DATASOURCE,
   DATASOURCE_UID,
   DISCOVERED,
+  endpointsWith,
   influxql,
   RUN_FILTER,
 } from './influxql.js';
@@ -76,17 +78,66 @@ function thresholds(steps: dashboard.Threshold[]): dashboard.ThresholdsConfigBui
   return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 }
 
+/** Thresholds at 90 % and 100 % of capacity, on a panel whose unit is percent of capacity. */
+function capacityThresholds(): dashboard.ThresholdsConfigBuilder {
+  return thresholds([
+    { value: null, color: 'green' },
+    { value: NEAR_CAPACITY_PERCENT, color: 'orange' },
+    { value: 100, color: 'red' },
+  ]);
+}
+
+/** The capacity series of a panel drawn dashed red, its 90 % dotted orange. */
+function withCapacityLines(panel: timeseries.PanelBuilder): timeseries.PanelBuilder {
+  return panel
+    .overrideByRegexp('.* capacity$', [
+      { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+      { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
+    ])
+    .overrideByRegexp('.* 90 %$', [
+      { id: 'custom.lineStyle', value: { fill: 'dot', dash: [0, 10] } },
+      { id: 'color', value: { mode: 'fixed', fixedColor: 'orange' } },
+    ]);
+}
+
 function concurrencyRow(builder: dashboard.DashboardBuilder): void {
   builder.withRow(new dashboard.RowBuilder('Concurrency').id(100));
   builder.withPanel(
-    lines('Live users per target', 'Highest `live` per interval: sessions, connections or concurrent users.')
+    withCapacityLines(
+      lines(
+        'Live users per target',
+        'Highest `live` per interval: sessions, connections or concurrent users; the account total (the sum over ' +
+          'its projects at each sample time) for a target that discovers its projects. Dashed: its `capacity`; ' +
+          'dotted: 90 % of it.',
+      ),
+    )
       .id(1)
       .span(FULL)
       .unit('short')
       .withTarget(
         influxql(
           'A',
-          `SELECT max("live") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter ` +
+          `SELECT max("live") AS "live", max("capacity") AS "capacity", max("capacity") * ${NEAR_CAPACITY_PERCENT / 100} AS "90 %" ` +
+            `FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter GROUP BY time($__interval), "target" fill(null)`,
+        ).alias('$tag_target $col'),
+      ),
+  );
+  builder.withPanel(
+    lines(
+      'Live users as % of capacity',
+      `Highest \`live\` per interval against the target's \`capacity\`, account totals as above. Thresholds at ${NEAR_CAPACITY_PERCENT} % and 100 %; a target without a capacity has no line.`,
+    )
+      .id(14)
+      .span(HALF)
+      .unit('percent')
+      .thresholds(capacityThresholds())
+      .thresholdsStyle(
+        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.LineAndArea),
+      )
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT max("live") / max("capacity") * 100 FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter ` +
             'GROUP BY time($__interval), "target" fill(null)',
         ).alias('$tag_target'),
       ),
@@ -94,7 +145,7 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
   builder.withPanel(
     lines(
       'Queue per target',
-      `Highest \`queued\` per interval (Streampixel). The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
+      `Highest \`queued\` per interval (endpoints with a queue; the account total of a discovering target). The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
     )
       .id(2)
       .span(HALF)
@@ -111,7 +162,7 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
       .withTarget(
         influxql(
           'A',
-          `SELECT max("queued") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter ` +
+          `SELECT max("queued") FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter ` +
             'GROUP BY time($__interval), "target" fill(null)',
         ).alias('$tag_target'),
       ),
@@ -120,7 +171,9 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
     new stat.PanelBuilder()
       .id(3)
       .title('Live users now')
-      .description('The latest `live` of each target in the selected range.')
+      .description(
+        'The latest `live` of each target in the selected range (the account total of a discovering one).',
+      )
       .datasource(DASHBOARD_DATASOURCE)
       .span(HALF)
       .height(9)
@@ -133,15 +186,96 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
       .withTarget(
         influxql(
           'A',
-          `SELECT last("live") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY "target"`,
+          `SELECT last("live") FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter GROUP BY "target"`,
         ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    new stat.PanelBuilder()
+      .id(15)
+      .title('Headroom now')
+      .description(
+        '`capacity − live` at the latest sample of each target that has a capacity: users it can still take.',
+      )
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(THIRD)
+      .height(6)
+      .unit('short')
+      .decimals(0)
+      .graphMode(common.BigValueGraphMode.None)
+      .colorMode(common.BigValueColorMode.Background)
+      .thresholds(
+        thresholds([
+          { value: null, color: 'red' },
+          { value: 1, color: 'green' },
+        ]),
+      )
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT last("capacity") - last("live") FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter AND "capacity" > 0 GROUP BY "target"`,
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    new stat.PanelBuilder()
+      .id(16)
+      .title('Month-to-date peak vs capacity')
+      .description(
+        `The highest \`live\` since the start of the month (UTC) as a percentage of the latest \`capacity\`; thresholds at ${NEAR_CAPACITY_PERCENT} % and 100 %.`,
+      )
+      .datasource(DASHBOARD_DATASOURCE)
+      // This month so far, whatever the dashboard's range.
+      .timeFrom('now/M')
+      .span(THIRD)
+      .height(6)
+      .unit('percent')
+      .decimals(1)
+      .graphMode(common.BigValueGraphMode.None)
+      .colorMode(common.BigValueColorMode.Background)
+      .thresholds(capacityThresholds())
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT max("live") / last("capacity") * 100 FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter AND "capacity" > 0 GROUP BY "target"`,
+        ).alias('$tag_target'),
+      ),
+  );
+  builder.withPanel(
+    new table.PanelBuilder()
+      .id(17)
+      .title('Age of the latest sample')
+      .description('When each target last wrote a `concurrency` point: a stale target stands out here first.')
+      .datasource(DASHBOARD_DATASOURCE)
+      .span(THIRD)
+      .height(6)
+      .overrideByName('latest sample', [{ id: 'unit', value: 'dateTimeFromNow' }])
+      .withTransformation({
+        id: 'organize',
+        options: {
+          renameByName: { Time: 'latest sample' },
+          excludeByName: { last: true },
+          indexByName: { target: 0 },
+        },
+      })
+      .withTarget(
+        influxql(
+          'A',
+          `SELECT last("live") FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY "target"`,
+        ).table(),
       ),
   );
   builder.withPanel(
     new table.PanelBuilder()
       .id(4)
       .title('Peak over the selected range')
-      .description('Highest `live` per target, and when it was first reached.')
+      .description(
+        'Highest `live` per target (the account total of a discovering one), and when it was first reached.',
+      )
       .datasource(DASHBOARD_DATASOURCE)
       .span(FULL)
       .height(7)
@@ -157,7 +291,7 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
         // A lone selector returns the time of the point it picked; on a tie InfluxDB keeps the earliest.
         influxql(
           'A',
-          `SELECT max("live") AS "peak" FROM "concurrency" WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY "target"`,
+          `SELECT max("live") AS "peak" FROM (${ACCOUNT_TOTALS}) WHERE $timeFilter GROUP BY "target"`,
         ).table(),
       ),
   );
@@ -231,12 +365,12 @@ function projectRow(builder: dashboard.DashboardBuilder): void {
   );
 }
 
-function meteredRow(builder: dashboard.DashboardBuilder): void {
-  builder.withRow(new dashboard.RowBuilder('Metered plan').id(101));
+function planRow(builder: dashboard.DashboardBuilder): void {
+  builder.withRow(new dashboard.RowBuilder('Plan').id(101));
   builder.withPanel(
     lines(
-      'Live vs plan cap (Metered)',
-      'Concurrent connections against the plan’s `maxConcurrentConnections`.',
+      'Live vs plan cap',
+      'Concurrent connections against the plan’s cap (`plan_max_connections`), for endpoints that report a plan.',
     )
       .id(5)
       .span(HALF)
@@ -249,7 +383,7 @@ function meteredRow(builder: dashboard.DashboardBuilder): void {
         influxql(
           'A',
           `SELECT max("live") AS "live", max("plan_max_connections") AS "plan cap" FROM "concurrency" ` +
-            `WHERE ${CONCURRENCY_FILTER} AND "provider" = 'metered' AND $timeFilter ` +
+            `WHERE ${CONCURRENCY_FILTER} AND ${endpointsWith('plan')} AND $timeFilter ` +
             'GROUP BY time($__interval), "target" fill(null)',
         ).alias('$tag_target $col'),
       ),
@@ -257,7 +391,7 @@ function meteredRow(builder: dashboard.DashboardBuilder): void {
   builder.withPanel(
     new table.PanelBuilder()
       .id(6)
-      .title('Metered usage (latest)')
+      .title('Plan usage (latest)')
       .description('The last values in the selected range: plan cap, the period’s peak, overage counters.')
       .datasource(DASHBOARD_DATASOURCE)
       .span(HALF)
@@ -272,7 +406,7 @@ function meteredRow(builder: dashboard.DashboardBuilder): void {
           'SELECT last("live") AS "live", last("plan_max_connections") AS "plan cap", ' +
             'last("period_peak") AS "period peak", last("overage_connections") AS "overage connections", ' +
             'last("overage_messages") AS "overage messages" FROM "concurrency" ' +
-            `WHERE ${CONCURRENCY_FILTER} AND "provider" = 'metered' AND $timeFilter GROUP BY "target"`,
+            `WHERE ${CONCURRENCY_FILTER} AND ${endpointsWith('plan')} AND $timeFilter GROUP BY "target"`,
         ).table(),
       ),
   );
@@ -344,13 +478,37 @@ function healthRow(builder: dashboard.DashboardBuilder): void {
 }
 
 /**
- * The concurrency dashboard: live users, queues, the same per discovered project, Metered's plan, and the
- * collector's own health.
+ * Failed and missed samples as annotations on every panel, from `collector_run`: a dip in a line next to one
+ * reads as a gap in collection, not as users leaving.
+ */
+function annotations(builder: dashboard.DashboardBuilder): void {
+  const annotation = (name: string, color: string, condition: string) =>
+    new dashboard.AnnotationQueryBuilder()
+      .name(name)
+      .datasource(DASHBOARD_DATASOURCE)
+      .enable(true)
+      .iconColor(color)
+      .target(
+        influxql(
+          'A',
+          // `up` too: InfluxDB leaves out a row whose selected fields are all empty, and a missed sample has no error.
+          `SELECT "up", "error", "outcome"::tag, "target"::tag FROM "collector_run" WHERE ${RUN_FILTER} AND ${condition} AND $timeFilter`,
+        ).table(),
+      )
+      .textFormat('{{outcome}}: {{error}}')
+      .tagKeys('target,outcome');
+  builder.annotation(annotation('Failed samples', 'red', `"outcome" != 'ok' AND "outcome" != 'missed'`));
+  builder.annotation(annotation('Missed samples', 'orange', `"outcome" = 'missed'`));
+}
+
+/**
+ * The concurrency dashboard: live users against capacity, queues, the same per discovered project, plans, and
+ * the collector's own health, with failed and missed samples annotated.
  */
 export function concurrencyDashboard(): dashboard.Dashboard {
   const builder = new dashboard.DashboardBuilder('Live concurrency')
     .uid(DASHBOARD_UID)
-    .description('Live users, queues and plan caps collected from Streampixel, IMKit and Metered.')
+    .description('Live users against capacity, queues and plan caps, as the collector wrote them.')
     .tags(['concurrency', 'influxdb'])
     .timezone('utc')
     .time({ from: 'now-24h', to: 'now' })
@@ -372,9 +530,10 @@ export function concurrencyDashboard(): dashboard.Dashboard {
     .withVariable(
       tagVariable('project_name', 'Project name', '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/'),
     );
+  annotations(builder);
   concurrencyRow(builder);
   projectRow(builder);
-  meteredRow(builder);
+  planRow(builder);
   healthRow(builder);
   return builder.build();
 }

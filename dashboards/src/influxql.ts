@@ -1,5 +1,7 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as common from '@grafana/grafana-foundation-sdk/common';
+import { ADAPTERS } from '../../functions/providers/registry.js';
+import type { FigureGroup } from '../../functions/providers/types.js';
 
 /** The provisioned InfluxDB datasource's uid: the alert rules name it, since they cannot use a variable. */
 export const DATASOURCE_UID = 'concurrency-influx';
@@ -82,3 +84,24 @@ export const DISCOVERED = `"project_name" != ''`;
  * was refused never said which app it belongs to), and those are the runs this row is for.
  */
 export const RUN_FILTER = '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/';
+
+/**
+ * The account total of each target per sample time: a target that discovers its projects writes one point per
+ * project, which the report adds up; the per-target panels read this subquery so that they show the same figure.
+ * Points are stamped in whole seconds, so a one-second bucket is one sample time. `capacity` is the account's,
+ * the same on every project's point.
+ */
+export const ACCOUNT_TOTALS =
+  'SELECT sum("live") AS "live", sum("queued") AS "queued", max("capacity") AS "capacity" FROM "concurrency" ' +
+  `WHERE ${CONCURRENCY_FILTER} AND $timeFilter GROUP BY time(1s), "target" fill(none)`;
+
+/**
+ * `"endpoint" =~ /^(…)$/` of the endpoints whose points have a figure group: panels select fields by capability,
+ * never by a provider's name.
+ */
+export function endpointsWith(group: Exclude<FigureGroup, 'live'>): string {
+  const ids = ADAPTERS.filter((adapter) => adapter.capabilities.figures.includes(group)).map((adapter) =>
+    adapter.endpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  );
+  return `"endpoint" =~ /^(${ids.join('|')})$/`;
+}

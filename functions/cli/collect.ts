@@ -69,14 +69,21 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
-  if (args.once) {
-    const scope = scopeOf(wiring.scope);
-    await wiring.backoff.load(scope);
-    const summary = await collectOnce(config, targets, secrets, wiring);
-    await wiring.backoff.save(scope, wiring.scope);
-    return report(summary, wiring);
+  const scope = scopeOf(wiring.scope);
+  const code = args.once
+    ? await (async () => {
+        await wiring.backoff.load(scope);
+        const summary = await collectOnce(config, targets, secrets, wiring);
+        await wiring.backoff.save(scope, wiring.scope);
+        return report(summary, wiring);
+      })()
+    : await collectForever(config, targets, source, wiring);
+  // A stopped collector did not do all it was asked to: cron and systemd should see that.
+  if (io.signal?.aborted) {
+    log.warn('stopped by a signal', {});
+    return EXIT.failed;
   }
-  return collectForever(config, targets, source, wiring);
+  return code;
 }
 
 interface Wiring {

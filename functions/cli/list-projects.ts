@@ -3,8 +3,8 @@ import type { ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
 import { accountLimiter } from '../http/account-limit.js';
 import { isDiscovering } from '../providers/discovering.js';
+import { shortMessage } from '../providers/failures.js';
 import { aligned } from '../report/render/table.js';
-import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 
@@ -38,7 +38,7 @@ export async function listProjects(
       if (result.failure) {
         failed = true;
         out.write(
-          `${target.name}: project listing failed: ${redact(result.failure.message, secrets.known)}\n`,
+          `${target.name}: project listing failed: ${shortMessage(secrets.scrub(result.failure.message))}\n`,
         );
         if (result.source === 'none') continue;
         out.write(

@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { selectTargets } from '../config/select.js';
-import { buildReport } from '../report/build.js';
-import { type Period, resolvePeriod } from '../report/period.js';
+import { buildReport, DEFAULT_COVERAGE_WARN_PERCENT } from '../report/build.js';
+import { type ReportPeriod, resolveReportPeriod } from '../report/period.js';
 import { InfluxQueryError, openInfluxReader } from '../report/query.js';
 import { FORMATS, type Format, renderReport } from '../report/render/index.js';
 import { FileSecretSource } from '../secrets/file.js';
@@ -23,6 +23,8 @@ export interface ReportArgs {
   format: Format;
   out?: string;
   targets: string[];
+  /** Coverage below this percentage is flagged. */
+  coverageWarn: number;
   help: boolean;
 }
 
@@ -35,12 +37,15 @@ export const REPORT_USAGE = `Usage: npm run report -- --config FILE (--from ISO 
   --format FORMAT       table (default), json, csv, md or html
   --out FILE            write the report to FILE instead of stdout
   --target NAME         only this target (repeatable)
+  --coverage-warn PCT   flag a coverage of samples below PCT percent (default ${DEFAULT_COVERAGE_WARN_PERCENT})
   --secrets-file FILE   JSON map of secret name -> value, instead of AWS Secrets Manager
   -h, --help            this text
 
-Per target: peak live users and when, p95, mean, peak queue, minutes with a queue, samples present vs
-expected, Metered's peak against its plan cap and overage counters, and the change against the previous
-period of the same length. Times are UTC.
+Per target: peak live users and when, p95, mean, the queue's peak and minutes, the demand peak (live plus
+queued), the capacity with headroom and minutes at or near it, a forecast of the daily demand peaks and a
+verdict (upgrade, watch, oversized, ok, unknown), samples present vs expected, the plan's cap and overage
+counters, and the change against the previous calendar period (--from/--to: the same length before).
+Times are UTC.
 Exit codes: 0 report written, 1 InfluxDB could not be queried, 2 bad flags or configuration.`;
 
 /** Parses argv; a bad flag is a `ConfigError` (exit 2) that names it. */
@@ -51,7 +56,14 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
-  if (values.help) return { config: '', format: 'table', targets: [], help: true };
+  if (values.help)
+    return {
+      config: '',
+      format: 'table',
+      targets: [],
+      coverageWarn: DEFAULT_COVERAGE_WARN_PERCENT,
+      help: true,
+    };
   if (!values.config) throw new ConfigError(['--config FILE is required']);
   const format = values.format ?? 'table';
   if (!(FORMATS as readonly string[]).includes(format)) {
@@ -66,8 +78,18 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     format: format as Format,
     ...(values.out ? { out: values.out } : {}),
     targets: values.target ?? [],
+    coverageWarn: parseCoverageWarn(values['coverage-warn']),
     help: false,
   };
+}
+
+function parseCoverageWarn(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_COVERAGE_WARN_PERCENT;
+  const value = Number(text.replace(/%$/, ''));
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 100) {
+    throw new ConfigError([`--coverage-warn: "${text}" is not a percentage from 0 to 100 (e.g. 99 or 99.5)`]);
+  }
+  return value;
 }
 
 function parse(argv: readonly string[]) {
@@ -77,6 +99,7 @@ function parse(argv: readonly string[]) {
     period: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
+    'coverage-warn': { type: 'string' },
   });
 }
 
@@ -89,7 +112,7 @@ export interface ReportIo extends CliIo {
 export async function runReportCli(argv: readonly string[], io: ReportIo): Promise<number> {
   const now = io.now ?? Date.now;
   let args: ReportArgs;
-  let period: Period;
+  let period: ReportPeriod;
   try {
     args = parseReportArgs(argv);
     if (args.help) {
@@ -97,14 +120,18 @@ export async function runReportCli(argv: readonly string[], io: ReportIo): Promi
       return EXIT.ok;
     }
     // Flags first: a mistyped period should not wait for a config file or a secret to be read.
-    period = resolvePeriod(args, now());
+    period = resolveReportPeriod(args, now());
     const config = await loadConfig(args.config);
     const targets = selectTargets(config, args.targets);
     const source: SecretSource = args.secretsFile
       ? await FileSecretSource.load(args.secretsFile)
       : new SecretsManagerSource();
     const reader = await openInfluxReader(config.influx, new RunSecrets(source));
-    const report = await buildReport(targets, period, reader, { charts: args.format === 'html', now: now() });
+    const report = await buildReport(targets, period, reader, {
+      charts: args.format === 'html',
+      coverageWarnPercent: args.coverageWarn,
+      now: now(),
+    });
     const text = await renderReport(report, args.format);
     if (!args.out) {
       io.stdout.write(text);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, describeConfigIssues } from './errors.js';
+import { parseJsonText } from './json-text.js';
 import { type Config, configSchema } from './schema.js';
 
 /** Validates a parsed config object; throws a `ConfigError` listing every problem by path. */
@@ -18,14 +19,13 @@ export async function loadConfig(path: string): Promise<Config> {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
     throw new ConfigError([`${path}: cannot read the config file (${reason})`], { cause });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new ConfigError([`${path}: not valid JSON (${(cause as Error).message})`], { cause });
+  const json = parseJsonText(text);
+  if (!json.ok) {
+    const { line, column, reason } = json.problem;
+    throw new ConfigError([`${path}: not valid JSON at line ${line}, column ${column}: ${reason}`]);
   }
   try {
-    return parseConfig(json);
+    return parseConfig(json.value);
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new ConfigError(

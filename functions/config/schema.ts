@@ -15,6 +15,11 @@ export const RESERVED_TAGS = [
   'region',
 ];
 
+/** Credentials in a URL travel with it into every message that names it. */
+function hasNoUserInfo(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed === null || (parsed.username === '' && parsed.password === '');
+}
 const tagsSchema = z
   .record(
     z
@@ -47,9 +52,23 @@ const commonTargetShape = {
     .describe('How long one attempt may take, body included. Default "10s".'),
   baseUrl: z
     .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+    .refine(hasNoUserInfo, {
+      message: "user:password@ in the URL would be printed with it; credentials go in the target's secret",
+      abort: true,
+    })
     .optional()
     .describe("Overrides the provider's production host (a simulator, a proxy, a staging host)."),
   tags: tagsSchema.prefault({}),
+  capacity: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Concurrent users the plan or setup allows (stream slots, a connection cap); written as the `capacity` field of ' +
+        "every `concurrency` point. A target with the `plan` figures takes its plan's `plan_max_connections` unless " +
+        'this overrides it; a target that discovers its projects applies it to the account total.',
+    ),
 };
 
 function targetSchemaOf(adapter: AnyAdapter) {
@@ -97,26 +116,36 @@ export function intervalProblem(intervalMs: number): string | undefined {
 const targetSchema = targetUnion.superRefine((parsed, ctx) => {
   const target = parsed as unknown as BaseTarget;
   const adapter = ADAPTERS.find((candidate) => candidate.endpoint === target.endpoint) as AnyAdapter;
-  if (target.interval < adapter.floorMs) {
+  for (const problem of adapter.checkTarget?.(target) ?? []) {
+    ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+  }
+  // A duration that is not one has been reported already; judging its text as a number would garble a second.
+  const timed = typeof target.interval === 'number' && typeof target.timeout === 'number';
+  if (timed && target.interval < adapter.floorMs) {
     ctx.addIssue({
       code: 'custom',
       path: ['interval'],
       message: `${formatDuration(target.interval)} is below ${adapter.endpoint}'s ${adapter.floorMs / 1000} s floor (${adapter.floorSource})`,
     });
   }
-  const problem = intervalProblem(target.interval);
+  const problem = timed ? intervalProblem(target.interval) : undefined;
   if (problem) ctx.addIssue({ code: 'custom', path: ['interval'], message: problem });
-  if (target.timeout > MINUTE_MS) {
+  if (timed && target.timeout > MINUTE_MS) {
     ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'at most 1m: a run lasts about a minute' });
-  }
-  for (const problem of adapter.checkTarget?.(target) ?? []) {
-    ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
   }
 });
 
 const influxSchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).describe('InfluxDB base URL.'),
+    url: z
+      .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+      .refine(hasNoUserInfo, {
+        message:
+          'user:password@ in the URL is never used to sign in and would be printed with the URL; ' +
+          'remove it and put the credentials in the secret named by tokenSecret',
+        abort: true,
+      })
+      .describe('InfluxDB base URL, without user:password@ (credentials go in `tokenSecret`).'),
     apiVersion: z
       .union([z.literal(1), z.literal(2)])
       .default(2)

@@ -3,11 +3,11 @@ import type { AccountLimit } from '../http/account-limit.js';
 import type { RunLog } from '../log/run-log.js';
 import type { SampleRecord } from '../points/build.js';
 import { type DiscoveringTarget, isDiscovering, listingOf } from '../providers/discovering.js';
+import { shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
-import type { Failure, ListedProject } from '../providers/types.js';
+import type { AnyProjectListing, Failure, ListedProject } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
-import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 import type { DiscoveryResult, ProjectDiscovery } from './discover.js';
@@ -49,17 +49,17 @@ export async function expandDiscovery(
     discovering.map(async (target) => {
       const at = Math.min(...samples.filter((s) => s.target.name === target.name).map((s) => s.at));
       const started = context.now();
-      const failed = (failure: Failure, attempts: number) =>
+      const failed = (failure: Failure, attempts: number, project?: string) =>
         records.push({
           target,
           adapter: adapterFor(target.endpoint),
           at,
           outcome: failure.outcome === 'config' ? 'config' : 'discovery',
-          project: undefined,
+          project,
           httpStatus: failure.httpStatus,
           attempts,
           durationMs: context.now() - started,
-          error: redact(failure.message, context.secrets.known),
+          error: shortMessage(context.secrets.scrub(failure.message)),
         });
       try {
         const { result, selection } = await discoverTarget(target as Target & DiscoveringTarget, context);
@@ -79,7 +79,15 @@ export async function expandDiscovery(
           inactive_skipped: selection.inactive.length,
           excluded: selection.excluded.length,
         });
-        polled.set(target.name, selection.polled);
+        const { valid, refused } = checkListedIds(
+          listingOf(target as Target & DiscoveringTarget),
+          selection.polled,
+        );
+        // One record per refused id, each its own `project` series, so that none overwrites another.
+        for (const { id, message } of refused) {
+          failed({ outcome: 'discovery', httpStatus: 0, message, retryable: false }, 0, id);
+        }
+        polled.set(target.name, valid);
       } catch (error) {
         if (!(error instanceof SecretError)) throw error;
         failed({ outcome: 'config', httpStatus: 0, message: error.message, retryable: false }, 0);
@@ -132,6 +140,37 @@ export async function discoverTarget(
     includeInactive: target.includeInactive ?? listing.defaults.includeInactive,
   });
   return { result, selection };
+}
+
+/** The longest part of a refused id an error repeats: enough to find it, short enough to leave room for why. */
+const ID_SHOWN = 40;
+
+/**
+ * Listed ids pass the same check as configured ones: a listing is a provider's text, and an id such as `..` would
+ * send the account's key to another path. A refused id is never requested; each is named in the error.
+ */
+function checkListedIds(
+  listing: AnyProjectListing,
+  projects: readonly ListedProject[],
+): {
+  valid: ListedProject[];
+  refused: Array<{ id: string; message: string }>;
+} {
+  const valid: ListedProject[] = [];
+  const refused: Array<{ id: string; message: string }> = [];
+  for (const project of projects) {
+    const problem = listing.idProblem?.(project.id);
+    if (problem === undefined) {
+      valid.push(project);
+      continue;
+    }
+    const shown = project.id.length > ID_SHOWN ? `${project.id.slice(0, ID_SHOWN)}…` : project.id;
+    refused.push({
+      id: project.id,
+      message: `listed project id ${JSON.stringify(shown)} not polled: ${problem}`,
+    });
+  }
+  return { valid, refused };
 }
 
 /** The per-project copy of a discovering target: the listing says which keys make it poll that project. */

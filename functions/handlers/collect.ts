@@ -75,8 +75,11 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   logger.info('run finished', summaryFields(summary));
   if (lost.length > 0) {
     const why = lost.map((batch) => `${new Date(batch.at).toISOString()}: ${batch.error.message}`);
+    // The invocation's error goes to CloudWatch and the failure destination: it passes the scrubber like any log.
     throw new Error(
-      `${pointsLost} point(s) could be neither written to InfluxDB nor spilled: ${why.join('; ')}`,
+      secrets.scrub(
+        `${pointsLost} point(s) could be neither written to InfluxDB nor spilled: ${why.join('; ')}`,
+      ),
     );
   }
   return {

@@ -2,8 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { awsClientDeadlines } from '../http/aws.js';
 import { buildReport } from '../report/build.js';
-import { calendarPeriod } from '../report/period.js';
+import { calendarPeriod, withComparison } from '../report/period.js';
 import { openInfluxReader } from '../report/query.js';
 import { renderCsv } from '../report/render/csv.js';
 import { renderHtml } from '../report/render/html.js';
@@ -25,7 +26,7 @@ export interface ReportResult extends StoredReport {
 
 const logger = new Logger({ serviceName: 'concurrency-report' });
 // Module scope: kept across warm invocations. The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL as usual.
-const s3 = new S3Client({});
+const s3 = new S3Client(awsClientDeadlines());
 const secretSource = new SecretsManagerSource();
 let config: Promise<Config> | undefined;
 
@@ -50,7 +51,7 @@ export async function handler(event: ReportEvent = {}): Promise<ReportResult> {
   }
   const at = event.time ? Date.parse(event.time) : Date.now();
   if (Number.isNaN(at)) throw new Error(`event.time is not a date: ${JSON.stringify(event.time)}`);
-  const period = calendarPeriod('last-month', at);
+  const period = withComparison(calendarPeriod('last-month', at), 'last-month');
   const reader = await openInfluxReader(loaded.influx, new RunSecrets(secretSource));
   const report = await buildReport(loaded.targets, period, reader, { charts: true });
   const stored = await storeReport(s3, bucket, report.period.label, {

@@ -1,9 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js';
+import { BodyEncodingError, decodeBody } from './decode.js';
 
 /** Why a request produced no readable HTTP answer. */
-export type TransportFailureKind = 'timeout' | 'network' | 'too_large' | 'not_utf8';
+export type TransportFailureKind = 'timeout' | 'network' | 'too_large' | 'not_utf8' | 'bad_encoding';
 
 /** A request that got no usable answer: no status, or a body we refuse to read. */
 export class TransportError extends Error {
@@ -54,9 +55,9 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
   return new Promise<ProviderResponse>((resolve, reject) => {
     let status = 0;
     const fail = (cause: unknown) => {
-      reject(
-        cause instanceof TransportError ? cause : transportErrorOf(cause, timeout, options.timeoutMs, status),
-      );
+      if (cause instanceof TransportError) reject(cause);
+      else if (options.signal?.aborted && !timeout.aborted) reject(abandoned(cause, status));
+      else reject(transportErrorOf(cause, timeout, options.timeoutMs, status));
     };
     const outgoing = (https ? httpsRequest : httpRequest)(
       request.url,
@@ -64,6 +65,7 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
       (response) => {
         status = response.statusCode ?? 0;
         readCapped(response, maxBytes)
+          .then((bytes) => decodedBody(bytes, response, maxBytes))
           .then((bytes) => resolve({ status, headers: headersOf(response), body: decodeUtf8(bytes, status) }))
           .catch(fail);
       },
@@ -71,6 +73,11 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
     outgoing.on('error', fail);
     outgoing.end();
   });
+}
+
+/** Cut short by the caller (the run's deadline, or a stop), not by this request's own timeout. */
+function abandoned(cause: unknown, status: number): TransportError {
+  return new TransportError('timeout', 'request abandoned: the run stopped sampling', status, { cause });
 }
 
 function transportErrorOf(
@@ -98,7 +105,18 @@ function networkCodeOf(error: unknown): string {
   return error instanceof Error && error.name === 'AbortError' ? 'aborted' : innermost;
 }
 
-async function readCapped(response: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+/** The body with its `Content-Encoding` undone, within the same size limit. */
+async function decodedBody(bytes: Buffer, response: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    return await decodeBody(bytes, response.headers['content-encoding'], maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyEncodingError)) throw error;
+    const kind = error.reason === 'too_large' ? 'too_large' : 'bad_encoding';
+    throw new TransportError(kind, error.message, response.statusCode, { cause: error });
+  }
+}
+
+async function readCapped(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(response.headers['content-length']);
   if (declared > maxBytes) {
     response.destroy();

@@ -13,8 +13,13 @@ export interface PointSink {
 }
 
 export interface WriteOptions {
-  /** Epoch ms after which no further attempt starts: a run must keep time to spill what could not be written. */
+  /**
+   * Epoch ms at which the attempt in flight is destroyed and no further one starts: a run must keep time to spill
+   * what could not be written.
+   */
   deadline?: number;
+  /** Ends the write at once (the collector is stopping); the batch is then spilled. */
+  signal?: AbortSignal;
 }
 
 /** A batch InfluxDB did not accept, with the retry decision made once, here. */
@@ -45,15 +50,21 @@ export interface InfluxWriterOptions {
   minRetryDelayMs?: number;
   /** Longest delay between attempts in ms. @default 5000 */
   maxRetryDelayMs?: number;
+  /**
+   * Hides credentials in InfluxDB's own words before they are cut or kept (a 401 body may echo the token, a
+   * v1 error the Basic header). @default no change
+   */
+  scrub?: (text: string) => string;
 }
 
 // The client prints every failed attempt to the console; the writer reports failures itself, once, with context.
 setLogger({ error: () => {}, warn: () => {} });
 
 /**
- * Writes batches through `@influxdata/influxdb-client`: `/api/v2/write` via its `WriteApi` (InfluxDB 2.x, 3.x,
- * Cloud, Timestream for InfluxDB), or `/write?db=&rp=` via the same transport for InfluxDB 1.x. Retries (with
- * jitter, honouring `Retry-After`) are ours, so that `write` resolves only when the batch landed.
+ * Writes batches through `@influxdata/influxdb-client`'s transport (its auth, gzip and error bodies): `/api/v2/write`
+ * (InfluxDB 2.x, 3.x, Cloud, Timestream for InfluxDB) or `/write?db=&rp=` (1.x). Not its `WriteApi`: that cannot
+ * be aborted, and a request that is given up must be destroyed. Retries (with jitter, honouring `Retry-After`)
+ * are ours, so that `write` resolves only when the batch landed.
  */
 export class InfluxWriter implements PointSink {
   readonly description: string;
@@ -65,13 +76,16 @@ export class InfluxWriter implements PointSink {
     credentials: InfluxCredentials,
     options: InfluxWriterOptions = {},
   ) {
-    this.options = { maxAttempts: 3, minRetryDelayMs: 500, maxRetryDelayMs: 5_000, ...options };
+    this.options = {
+      maxAttempts: 3,
+      minRetryDelayMs: 500,
+      maxRetryDelayMs: 5_000,
+      scrub: (text) => text,
+      ...options,
+    };
     const headers: Record<string, string> = {};
     if (config.apiVersion === 1 && (credentials.username || credentials.password)) {
-      const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString(
-        'base64',
-      );
-      headers.authorization = `Basic ${basic}`;
+      headers.authorization = `Basic ${basicAuthOf(credentials)}`;
     }
     this.client = new InfluxDB({
       url: config.url,
@@ -86,53 +100,96 @@ export class InfluxWriter implements PointSink {
   async write(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
     let attempts = 0;
-    const writing = pRetry(
-      async () => {
-        attempts++;
-        await this.send(lines);
-      },
-      {
-        retries: this.options.maxAttempts - 1,
-        minTimeout: this.options.minRetryDelayMs,
-        maxTimeout: this.options.maxRetryDelayMs,
-        randomize: true,
-        ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
-        shouldRetry: ({ error }) => isRetryable(error),
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          const wait = retryAfterMs(error);
-          if (retriesLeft > 0 && wait > 0 && isRetryable(error))
-            await sleep(Math.min(wait, this.options.maxRetryDelayMs));
-        },
-      },
-    );
+    const stop = stopSignalOf(options);
     try {
-      await (options.deadline ? beforeDeadline(writing, options.deadline) : writing);
+      await pRetry(
+        async () => {
+          attempts++;
+          await this.send(lines, stop);
+        },
+        {
+          retries: this.options.maxAttempts - 1,
+          minTimeout: this.options.minRetryDelayMs,
+          maxTimeout: this.options.maxRetryDelayMs,
+          randomize: true,
+          ...(stop ? { signal: stop } : {}),
+          ...(options.deadline ? { maxRetryTime: Math.max(0, options.deadline - Date.now()) } : {}),
+          shouldRetry: ({ error }) => !stop?.aborted && isRetryable(error),
+          onFailedAttempt: async ({ error, retriesLeft }) => {
+            const wait = retryAfterMs(error);
+            if (retriesLeft > 0 && wait > 0 && isRetryable(error)) {
+              await sleep(
+                Math.min(wait, this.options.maxRetryDelayMs),
+                undefined,
+                stop ? { signal: stop } : {},
+              ).catch(() => undefined);
+            }
+          },
+        },
+      );
     } catch (error) {
-      throw writeErrorOf(error, attempts);
+      const stopped = stop?.aborted ? new DeadlineError(stopReason(options)) : error;
+      throw writeErrorOf(stopped, attempts, this.options.scrub);
     }
   }
 
-  private async send(lines: readonly string[]): Promise<void> {
-    if (this.config.apiVersion === 2) {
-      // A WriteApi per attempt: its own retry buffer stays empty, so `close()` settles with this attempt's result.
-      const writeApi = this.client.getWriteApi(this.config.org ?? '', this.config.bucket, 's', {
-        batchSize: lines.length + 1,
-        flushInterval: 0,
-        maxRetries: 0,
+  /**
+   * One attempt, destroyed (not merely given up) after the write timeout or when the run stops: an open socket to
+   * an InfluxDB that never answers would keep the process alive.
+   */
+  private async send(lines: readonly string[], stop: AbortSignal | undefined): Promise<void> {
+    const timeout = AbortSignal.timeout(this.config.timeout);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+    try {
+      await this.client.transport.request(this.writePath(), lines.join('\n'), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
         gzipThreshold: 1_000,
+        signal,
       });
-      writeApi.writeRecords([...lines]);
-      await writeApi.close();
-      return;
+    } catch (error) {
+      if (timeout.aborted && !stop?.aborted) {
+        throw new DeadlineError(`no answer within ${this.config.timeout} ms`, { cause: error });
+      }
+      throw error;
     }
-    const query = new URLSearchParams({ db: this.config.database, precision: 's' });
-    if (this.config.retentionPolicy) query.set('rp', this.config.retentionPolicy);
-    await this.client.transport.request(`/write?${query}`, lines.join('\n'), {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      gzipThreshold: 1_000,
-    });
   }
+
+  /** `/api/v2/write` (InfluxDB 2.x, 3.x, Cloud, Timestream) or InfluxDB 1.x's `/write`, precision `s`. */
+  private writePath(): string {
+    const { config } = this;
+    if (config.apiVersion === 2) {
+      const query = new URLSearchParams({
+        org: config.org ?? '',
+        bucket: config.bucket,
+        precision: 's',
+      });
+      return `/api/v2/write?${query}`;
+    }
+    const query = new URLSearchParams({ db: config.database, precision: 's' });
+    if (config.retentionPolicy) query.set('rp', config.retentionPolicy);
+    return `/write?${query}`;
+  }
+}
+
+/** What ends every attempt of a write early: its deadline, and the caller's stop (SIGTERM). */
+function stopSignalOf(options: WriteOptions): AbortSignal | undefined {
+  const signals: AbortSignal[] = [];
+  if (options.deadline !== undefined)
+    signals.push(AbortSignal.timeout(Math.max(0, options.deadline - Date.now())));
+  if (options.signal) signals.push(options.signal);
+  return signals.length > 0 ? AbortSignal.any(signals) : undefined;
+}
+
+function stopReason(options: WriteOptions): string {
+  return options.signal?.aborted
+    ? 'the write was cut short: the collector is stopping'
+    : 'no answer from InfluxDB before the run had to move on';
+}
+
+/** The base64 `user:password` of a Basic `authorization` header. */
+export function basicAuthOf(credentials: InfluxCredentials): string {
+  return Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
 }
 
 function isRetryable(error: unknown): boolean {
@@ -149,29 +206,9 @@ class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
-/**
- * A stalled InfluxDB must not eat the time the run keeps for spilling: past the deadline the attempt is given up
- * (it may still land later; the spilled copy then overwrites the same points on replay).
- */
-async function beforeDeadline(writing: Promise<void>, deadline: number): Promise<void> {
-  writing.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DeadlineError('no answer from InfluxDB before the run had to move on')),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  try {
-    await Promise.race([writing, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function writeErrorOf(error: unknown, attempts: number): WriteError {
+function writeErrorOf(error: unknown, attempts: number, scrub: (text: string) => string): WriteError {
   if (error instanceof HttpError) {
-    const message = `InfluxDB answered HTTP ${error.statusCode}: ${serverMessage(error)}`;
+    const message = `InfluxDB answered HTTP ${error.statusCode}: ${serverMessage(error, scrub)}`;
     return new WriteError(message, error.statusCode, isRetryable(error), attempts, { cause: error });
   }
   const code = (error as { code?: string }).code;
@@ -180,12 +217,12 @@ function writeErrorOf(error: unknown, attempts: number): WriteError {
   return new WriteError(`InfluxDB not reachable: ${what}`, 0, true, attempts, { cause: error });
 }
 
-/** InfluxDB 1.x says `{"error": …}`, 2.x `{"code","message"}`. */
-function serverMessage(error: HttpError): string {
+/** InfluxDB 1.x says `{"error": …}`, 2.x `{"code","message"}`; scrubbed before it is cut. */
+function serverMessage(error: HttpError, scrub: (text: string) => string): string {
   try {
     const json = JSON.parse(error.body ?? '') as { error?: string; message?: string };
-    return json.message ?? json.error ?? error.message;
+    return scrub(json.message ?? json.error ?? error.message);
   } catch {
-    return (error.body ?? error.message).slice(0, 300);
+    return scrub(error.body ?? error.message).slice(0, 300);
   }
 }

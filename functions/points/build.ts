@@ -1,7 +1,7 @@
-import { Point } from '@influxdata/influxdb-client';
 import type { Target } from '../config/schema.js';
 import type { Outcome } from '../providers/outcome.js';
-import type { AnyAdapter, Sample } from '../providers/types.js';
+import { type AnyAdapter, PLAN_CAPACITY_FIELD, type Sample } from '../providers/types.js';
+import { LinePoint } from './line-protocol.js';
 
 /** Measurement names of the data contract (docs/data-contract.md). */
 export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
@@ -33,9 +33,9 @@ function secondsOf(ms: number): string {
 }
 
 /** The `concurrency` point of a successful sample. */
-export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Point {
+export function concurrencyPoint(record: SampleRecord & { sample: Sample }): LinePoint {
   const { target, adapter, sample } = record;
-  const point = new Point(MEASUREMENT.concurrency);
+  const point = new LinePoint(MEASUREMENT.concurrency);
   for (const [key, value] of Object.entries(target.tags)) point.tag(key, value);
   for (const [key, value] of Object.entries(target.projectTags ?? {})) point.tag(key, value);
   point.tag('provider', adapter.provider).tag('endpoint', adapter.endpoint).tag('target', target.name);
@@ -43,12 +43,26 @@ export function concurrencyPoint(record: SampleRecord & { sample: Sample }): Poi
   if (project) point.tag('project', project);
   for (const [key, value] of Object.entries(sample.ints)) point.intField(key, value);
   for (const [key, value] of Object.entries(sample.strings)) point.stringField(key, value);
+  const capacity = capacityOf(target, adapter, sample);
+  if (capacity !== undefined) point.intField('capacity', capacity);
   return point.timestamp(secondsOf(record.at));
 }
 
+/**
+ * The `capacity` field of a sample: the target's configured `capacity`, else, for an endpoint with `plan` figures,
+ * the plan's connection cap as the sample reports it; `undefined` when neither is known. On a project of a
+ * discovering target it is the account's capacity, which readers compare with the sum over the projects.
+ */
+export function capacityOf(target: Target, adapter: AnyAdapter, sample: Sample): number | undefined {
+  if (target.capacity !== undefined) return target.capacity;
+  if (!adapter.capabilities.figures.includes('plan')) return undefined;
+  const plan = sample.ints[PLAN_CAPACITY_FIELD];
+  return plan !== undefined && plan > 0 ? plan : undefined;
+}
+
 /** The `collector_run` point of any sample, written even when the fetch failed. */
-export function runPoint(record: SampleRecord): Point {
-  const point = new Point(MEASUREMENT.run)
+export function runPoint(record: SampleRecord): LinePoint {
+  const point = new LinePoint(MEASUREMENT.run)
     .tag('target', record.target.name)
     .tag('provider', record.adapter.provider)
     .tag('endpoint', record.adapter.endpoint)
@@ -65,12 +79,12 @@ export function runPoint(record: SampleRecord): Point {
 }
 
 /** Line protocol of points, with whole-second timestamps (precision `s`). */
-export function toLines(points: readonly Point[]): string[] {
-  return points.map((point) => point.toLineProtocol()).filter((line): line is string => line !== undefined);
+export function toLines(points: readonly LinePoint[]): string[] {
+  return points.map((point) => point.toLineProtocol());
 }
 
 /** Both points of a sample record, in the order they are written. */
-export function pointsOf(record: SampleRecord): Point[] {
+export function pointsOf(record: SampleRecord): LinePoint[] {
   const points = record.sample ? [concurrencyPoint({ ...record, sample: record.sample })] : [];
   points.push(runPoint(record));
   return points;

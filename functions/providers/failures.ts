@@ -20,7 +20,10 @@ export function outcomeOfStatus(status: number): { outcome: Outcome; retryable: 
   return { outcome: 'bad_response', retryable: false };
 }
 
-/** Collapses white space and cuts a provider's message to a length fit for a field value. */
+/**
+ * Collapses white space and cuts a provider's message to a length fit for a field value. Only for text already
+ * scrubbed: a credential with two spaces, or one straddling the cut, would no longer be recognised.
+ */
 export function shortMessage(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length <= MAX_MESSAGE_LENGTH) return flat;
@@ -64,11 +67,11 @@ function hintedWaitMs(headers: Headers, message: string, now: number): number | 
  * broken connections may pass, an oversized or undecodable body will not.
  */
 export function failureOfTransport(error: {
-  kind: 'timeout' | 'network' | 'too_large' | 'not_utf8';
+  kind: 'timeout' | 'network' | 'too_large' | 'not_utf8' | 'bad_encoding';
   httpStatus: number;
   message: string;
 }): Failure {
-  const message = shortMessage(error.message);
+  const { message } = error;
   switch (error.kind) {
     case 'timeout':
       return { outcome: 'timeout', httpStatus: error.httpStatus, message, retryable: true };
@@ -81,7 +84,7 @@ export function failureOfTransport(error: {
 
 /** A failure of a response that arrived but cannot be read as the documented shape. */
 export function badResponse(status: number, message: string): Failure {
-  return { outcome: 'bad_response', httpStatus: status, message: shortMessage(message), retryable: false };
+  return { outcome: 'bad_response', httpStatus: status, message, retryable: false };
 }
 
 /** A failure of a non-2xx answer, with the provider's own words where it gave any. */
@@ -90,7 +93,7 @@ export function failureFromStatus(response: ProviderResponse, message: string): 
   const failure: Failure = {
     outcome,
     httpStatus: response.status,
-    message: shortMessage(`HTTP ${response.status}: ${message}`),
+    message: `HTTP ${response.status}: ${message}`,
     retryable,
   };
   const wait = retryAfterMs(response.headers, message);

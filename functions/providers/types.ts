@@ -30,7 +30,10 @@ export interface Failure {
   outcome: Outcome;
   /** 0 when there was no HTTP response. */
   httpStatus: number;
-  /** Short and free of credentials: it becomes the `error` field. */
+  /**
+   * The provider's words as they came, never cut: the run scrubs credentials from it, then shortens it into the
+   * `error` field (cutting first could split a key and leave its first characters unrecognised).
+   */
   message: string;
   /** Whether another attempt inside the same sample may succeed (timeouts, resets, 5xx). */
   retryable: boolean;
@@ -51,6 +54,8 @@ export interface BaseTarget {
   timeout: number;
   baseUrl?: string;
   tags: Record<string, string>;
+  /** Concurrent users the plan or setup allows; the `capacity` field of its points (see `capacityOf`). */
+  capacity?: number;
   /**
    * Tags of a project found by discovery (`project_name`, `region`), set by the run on the per-project copy of a
    * discovering target; never in the config file.
@@ -81,6 +86,9 @@ export const FIGURE_FIELDS = {
 } as const;
 
 export type FigureGroup = keyof typeof FIGURE_FIELDS;
+
+/** The `plan` field that is the capacity of a target that configures none. */
+export const PLAN_CAPACITY_FIELD = 'plan_max_connections' satisfies (typeof FIGURE_FIELDS.plan)[number];
 
 /** What an endpoint's points can say, so that nothing outside its folder needs to know which provider it is. */
 export interface Capabilities {
@@ -141,6 +149,11 @@ export interface ProjectListing<TCredentials extends z.ZodType = z.ZodType> {
   ): Promise<{ ok: true; projects: ListedProject[] } | { ok: false; failure: Failure }>;
   /** The keys that make a discovering target's copy poll one listed project (Streampixel: its `projectId`). */
   projectKeys(project: ListedProject): Record<string, string>;
+  /**
+   * Why a listed id may not be polled (a listing is the provider's text, and an id such as `..` would send the key
+   * to another path); `undefined` when it may. Refused ids are reported, never requested.
+   */
+  idProblem?(id: string): string | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: capabilities hold listings of different credential schemas.

@@ -1,67 +1,83 @@
 import pLimit from 'p-limit';
 import type { Target } from '../config/schema.js';
-import { isDiscovering, projectsOf } from '../discovery/target.js';
+import { isDiscovering } from '../discovery/target.js';
 import { adapterFor } from '../providers/registry.js';
-import { chartSeries, computeTargetReport, summarise, type TargetInfo } from './compute.js';
+import { chartBucketMs, chartSeries, computeTargetReport, type TargetInfo } from './compute.js';
+import { readFigures } from './figures.js';
+import { FORECAST_HISTORY_DAYS } from './forecast.js';
 import type { ChartSeries, Report, TargetReport } from './model.js';
-import { type Period, periodLabel, previousPeriod } from './period.js';
-import type { SampleSource } from './query.js';
+import { periodLabel, type ReportPeriod } from './period.js';
+import type { StatementRunner } from './query.js';
+
+const DAY_MS = 86_400_000;
+
+/** Coverage below this percentage is flagged unless `--coverage-warn` says otherwise. */
+export const DEFAULT_COVERAGE_WARN_PERCENT = 99;
 
 export interface BuildReportOptions {
-  /** Also condense each target's samples for a chart (the HTML report needs it). @default false */
+  /** Also read each target's chart (the HTML report needs it). @default false */
   charts?: boolean;
-  /**
-   * Targets read at once. Each holds its period's raw samples in memory while it is computed (a month of a
-   * 10 s target is about 270 000 samples), so this bounds memory as much as time.
-   * @default 4
-   */
+  /** Targets read at once; each is two or three requests of aggregates. @default 4 */
   concurrency?: number;
+  /** Coverage below this percentage is flagged. @default 99 */
+  coverageWarnPercent?: number;
   /** The report's timestamp. @default Date.now() */
   now?: number;
 }
 
-/** The target as the report knows it: name, provider, endpoint, interval, and whether it discovers projects. */
+/** The target as the report knows it: names, interval, capacity, and what its endpoint's points can say. */
 export function targetInfo(target: Target): TargetInfo {
+  const adapter = adapterFor(target.endpoint);
+  const { figures, projectTags } = adapter.capabilities;
   return {
     name: target.name,
-    provider: adapterFor(target.endpoint).provider,
+    provider: adapter.provider,
     endpoint: target.endpoint,
     intervalMs: target.interval,
     discovers: isDiscovering(target),
-    pointsPerTime: projectsOf(target),
+    queue: figures.includes('queue'),
+    plan: figures.includes('plan'),
+    projectTags,
+    capacity: target.capacity,
   };
 }
 
 /**
- * Reads and computes the report of `targets` over `period`. Each target's previous period is read and reduced
- * to its summary before the current one is read, so that at most one period of raw samples per target is held.
- * Throws the source's error (an `InfluxQueryError` for InfluxDB) when any target cannot be read: a report with a
- * silently missing target would read as a quiet one.
+ * Reads and computes the report of `targets` over `period`. InfluxDB computes the figures; each target is a
+ * few requests of aggregates, so memory does not grow with the period. Throws the runner's error (an
+ * `InfluxQueryError` for InfluxDB) when any target cannot be read: a report with a silently missing target would
+ * read as a quiet one.
  */
 export async function buildReport(
   targets: readonly Target[],
-  period: Period,
-  source: SampleSource,
+  period: ReportPeriod,
+  runner: StatementRunner,
   options: BuildReportOptions = {},
 ): Promise<Report> {
-  const previous = previousPeriod(period);
+  const coverageWarnPercent = options.coverageWarnPercent ?? DEFAULT_COVERAGE_WARN_PERCENT;
   const limit = pLimit(options.concurrency ?? 4);
   const charts = new Map<string, ChartSeries>();
+  const history = { from: period.to - FORECAST_HISTORY_DAYS * DAY_MS, to: period.to };
   const reports = await Promise.all(
     targets.map((target) =>
       limit(async (): Promise<TargetReport> => {
         const info = targetInfo(target);
-        const summary = summarise(previous, await source.samples(info, previous));
-        const samples = await source.samples(info, period);
-        if (options.charts) charts.set(info.name, chartSeries(period, samples, info.intervalMs));
-        return computeTargetReport(info, period, samples, { period: previous, summary });
+        const raw = await readFigures(runner, info, {
+          period,
+          previous: period.previous,
+          history,
+          chartBucketMs: options.charts ? chartBucketMs(period, info.intervalMs) : undefined,
+        });
+        if (raw.chart) charts.set(info.name, chartSeries(period, raw.chart));
+        return computeTargetReport(info, period, raw, coverageWarnPercent);
       }),
     ),
   );
   return {
     generatedAt: new Date(options.now ?? Date.now()).toISOString(),
     period: { from: iso(period.from), to: iso(period.to), label: periodLabel(period) },
-    previous: { from: iso(previous.from), to: iso(previous.to) },
+    previous: { from: iso(period.previous.from), to: iso(period.previous.to) },
+    coverageWarnPercent,
     targets: reports,
     charts,
   };

@@ -1,58 +1,26 @@
+import type { FigureTarget, ProjectRaw, RawFigures, SeriesFigures } from './figures.js';
+import { forecastOf } from './forecast.js';
 import type {
+  CapacityFigures,
   Change,
   ChartPoint,
   ChartSeries,
-  CounterFigures,
   LiveFigures,
+  PlanFigures,
   ProjectReport,
-  ProjectTags,
   QueueFigures,
-  Sample,
   SampleCounts,
   TargetReport,
 } from './model.js';
-import type { Period } from './period.js';
+import type { Period, ReportPeriod } from './period.js';
+import { verdictOf } from './verdict.js';
 
 const MINUTE_MS = 60_000;
 
-/** What the figures need to know about a target besides its samples. */
-export interface TargetInfo {
-  name: string;
+/** What the figures need to know about a target: what the statements need, and its names. */
+export interface TargetInfo extends FigureTarget {
   provider: string;
   endpoint: string;
-  /** Sample interval in ms. */
-  intervalMs: number;
-  /**
-   * Whether the target discovers its projects (`"projects"` in the config): its report then has a `projects`
-   * array even when the period holds none of their points.
-   * @default false
-   */
-  discovers?: boolean;
-  /**
-   * Points per sample time at most: a discovering target's `maxProjects`, else 1. Only the query reads it.
-   * @default 1
-   */
-  pointsPerTime?: number;
-}
-
-/** The few figures of the previous period that the report compares against. */
-export interface PeriodSummary {
-  samplesPresent: number;
-  peak: number | null;
-  mean: number | null;
-}
-
-/**
- * The `p`th percentile the way InfluxQL's `percentile()` picks it: sort ascending, take the value at rank
- * `floor(n × p / 100 + 0.5)` (1-based). `null` when that rank falls outside the values, as InfluxDB answers.
- */
-export function percentile(values: ArrayLike<number>, p: number): number | null {
-  const n = values.length;
-  // Same operation order as InfluxDB's Go code, so that rounding at .5 lands on the same rank.
-  const index = Math.floor((n * p) / 100 + 0.5) - 1;
-  if (index < 0 || index >= n) return null;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[index] as number;
 }
 
 /** Sample times the schedule owes in `[from, to)`: targets are sampled at whole multiples of their interval. */
@@ -61,57 +29,21 @@ export function expectedSamples(period: Period, intervalMs: number): number {
 }
 
 /**
- * One sample per time, in time order. Points of the same target at the same time (a target polling several
- * projects) add up: the target's concurrency is the sum over its projects. Plan and counters take the highest.
- * A sum of several projects belongs to none of them, so it carries no `project`.
- */
-export function mergeByTime(samples: readonly Sample[]): Sample[] {
-  const ordered = isSorted(samples) ? samples : [...samples].sort((a, b) => a.time - b.time);
-  const merged: Sample[] = [];
-  for (const sample of ordered) {
-    const last = merged[merged.length - 1];
-    if (last === undefined || last.time !== sample.time) {
-      merged.push({ ...sample });
-      continue;
-    }
-    if (last.project !== sample.project) delete last.project;
-    last.live += sample.live;
-    last.queued = sumOrNull(last.queued, sample.queued);
-    last.planMaxConnections = maxOrNull(last.planMaxConnections, sample.planMaxConnections);
-    last.overageConnections = maxOrNull(last.overageConnections, sample.overageConnections);
-    last.overageMessages = maxOrNull(last.overageMessages, sample.overageMessages);
-    last.periodPeak = maxOrNull(last.periodPeak, sample.periodPeak);
-  }
-  return merged;
-}
-
-/** Present count, peak and mean of the samples in `period`: all the previous period contributes. */
-export function summarise(period: Period, samples: readonly Sample[]): PeriodSummary {
-  const merged = mergeByTime(within(period, samples));
-  let peak: number | null = null;
-  let sum = 0;
-  for (const sample of merged) {
-    if (peak === null || sample.live > peak) peak = sample.live;
-    sum += sample.live;
-  }
-  return { samplesPresent: merged.length, peak, mean: merged.length === 0 ? null : sum / merged.length };
-}
-
-/**
- * Every figure of one target over `period`, from the samples InfluxDB holds for it (any order, any samples
- * outside the period are ignored) and the previous period's summary.
+ * Every figure of one target over `period`, from what InfluxDB computed for it: the counts against the schedule,
+ * the capacity figures, the forecast, the verdict and the change against the previous period.
+ *
+ * @param coverageWarnPercent - coverage below this is flagged.
  */
 export function computeTargetReport(
   target: TargetInfo,
-  period: Period,
-  samples: readonly Sample[],
-  previous: { period: Period; summary: PeriodSummary },
+  period: ReportPeriod,
+  raw: RawFigures,
+  coverageWarnPercent: number,
 ): TargetReport {
-  const inPeriod = within(period, samples);
-  const merged = mergeByTime(inPeriod);
-  const { figures: live, peakSample } = liveFigures(merged);
-  const { peak, mean } = live;
-
+  const live = liveFigures(raw.live);
+  const capacity = capacityFigures(target, raw);
+  const forecast = forecastOf(raw.dailyDemandPeaks, capacity.value, period);
+  const plan = raw.plan ? planFigures(raw.plan, raw.live.peak) : null;
   return {
     target: target.name,
     provider: target.provider,
@@ -119,140 +51,121 @@ export function computeTargetReport(
     intervalSeconds: target.intervalMs / 1000,
     from: iso(period.from),
     to: iso(period.to),
-    samples: sampleCounts(period, target.intervalMs, merged.length),
+    samples: sampleCounts(period, target.intervalMs, raw.live.present, coverageWarnPercent),
     live,
-    queue: target.provider === 'streampixel' ? queueFigures(merged) : null,
-    metered: target.provider === 'metered' ? meteredFigures(merged, peakSample) : null,
+    queue: raw.queue ? queueFigures(raw.queue) : null,
+    demand: { peak: raw.demand.peak, peakAt: minuteIso(raw.demand.peakTime) },
+    capacity,
+    forecast,
+    verdict: verdictOf({
+      capacity: capacity.value,
+      livePeak: live.peak,
+      p95: live.p95,
+      demandPeak: raw.demand.peak,
+      queue: raw.queue !== null,
+      minutesAtOrAbove: capacity.minutesAtOrAbove,
+      capacityReachedOn: forecast.capacityReachedOn,
+      periodEnd: period.to,
+    }),
+    plan,
+    metered: plan,
     previous: {
-      from: iso(previous.period.from),
-      to: iso(previous.period.to),
-      samplesPresent: previous.summary.samplesPresent,
-      peak: previous.summary.peak,
-      mean: previous.summary.mean,
+      from: iso(period.previous.from),
+      to: iso(period.previous.to),
+      samplesPresent: raw.previous.present,
+      peak: raw.previous.peak,
+      mean: raw.previous.mean,
     },
     change: {
-      peak: change(peak, previous.summary.peak),
-      mean: change(mean, previous.summary.mean),
+      peak: change(live.peak, raw.previous.peak),
+      mean: change(live.mean, raw.previous.mean),
     },
-    projects: projectReports(target, period, inPeriod),
+    projects: raw.projects ? projectReports(target, period, raw.projects, coverageWarnPercent) : null,
   };
 }
 
 /**
- * The figures of each discovered project of a target, from the samples of `period` that carry a project's tags
- * (grouped by project id, so that a renamed project stays one row): `null` when the target does not discover
- * its projects and no sample says otherwise. A project's samples go through the same merge by time as the
- * target's, so that both are computed alike (InfluxDB keeps one point per series and time anyway).
+ * The capacity and the live figures against it. Its source is the config when the target sets one, else the
+ * plan for an endpoint with plan figures; a capacity found only in the points (configured once, since removed)
+ * counts as configured.
  */
-export function projectReports(
+export function capacityFigures(target: FigureTarget, raw: RawFigures): CapacityFigures {
+  const value = raw.capacity;
+  const peak = raw.live.peak;
+  if (value === null) {
+    return {
+      value: null,
+      source: null,
+      peakPercent: null,
+      headroom: null,
+      minutesAtOrAbove: 0,
+      minutesAbove90Percent: 0,
+    };
+  }
+  return {
+    value,
+    source: target.capacity === undefined && target.plan ? 'plan' : 'config',
+    peakPercent: peak === null ? null : (peak / value) * 100,
+    headroom: peak === null ? null : value - peak,
+    minutesAtOrAbove: raw.minutesAtOrAbove,
+    minutesAbove90Percent: raw.minutesAbove90Percent,
+  };
+}
+
+function projectReports(
   target: TargetInfo,
   period: Period,
-  samples: readonly Sample[],
-): ProjectReport[] | null {
-  const groups = new Map<string, { tags: ProjectTags; latest: number; samples: Sample[] }>();
-  for (const sample of within(period, samples)) {
-    const tags = sample.project;
-    if (tags === undefined) continue;
-    const group = groups.get(tags.id);
-    if (group === undefined) {
-      groups.set(tags.id, { tags, latest: sample.time, samples: [sample] });
-      continue;
-    }
-    group.samples.push(sample);
-    if (sample.time >= group.latest) {
-      group.latest = sample.time;
-      group.tags = tags;
-    }
-  }
-  if (groups.size === 0 && !target.discovers) return null;
-  const reports = [...groups.values()].map(({ tags, samples: own }): ProjectReport => {
-    const merged = mergeByTime(own);
-    return {
-      project: tags.id,
-      name: tags.name,
-      region: tags.region,
-      samples: sampleCounts(period, target.intervalMs, merged.length),
-      live: liveFigures(merged).figures,
-      queue: target.provider === 'streampixel' ? queueFigures(merged) : null,
-    };
-  });
+  projects: readonly ProjectRaw[],
+  coverageWarnPercent: number,
+): ProjectReport[] {
+  const [, nameTag = 'project_name', regionTag = 'region'] = target.projectTags;
+  const reports = projects.map(
+    (project): ProjectReport => ({
+      project: project.id,
+      name: project.tags[nameTag] || project.id,
+      region: project.tags[regionTag] || null,
+      samples: sampleCounts(period, target.intervalMs, project.live.present, coverageWarnPercent),
+      live: liveFigures(project.live),
+      queue: project.queue ? queueFigures(project.queue) : null,
+    }),
+  );
   return reports.sort((a, b) => compareText(a.name, b.name) || compareText(a.project, b.project));
 }
 
-function sampleCounts(period: Period, intervalMs: number, present: number): SampleCounts {
+function sampleCounts(
+  period: Period,
+  intervalMs: number,
+  present: number,
+  warnPercent: number,
+): SampleCounts {
   const expected = expectedSamples(period, intervalMs);
+  const coveragePercent = expected === 0 ? null : (present / expected) * 100;
   return {
     present,
     expected,
     missing: Math.max(0, expected - present),
-    coveragePercent: expected === 0 ? null : (present / expected) * 100,
+    coveragePercent,
+    coverageWarning: coveragePercent !== null && coveragePercent < warnPercent,
   };
 }
 
-/** Peak (the earliest on a tie), p95 and mean of samples merged by time; and the sample of the peak. */
-function liveFigures(merged: readonly Sample[]): { figures: LiveFigures; peakSample: Sample | undefined } {
-  const lives = new Float64Array(merged.length);
-  let peakSample: Sample | undefined;
-  let sum = 0;
-  merged.forEach((sample, i) => {
-    lives[i] = sample.live;
-    sum += sample.live;
-    // Strictly greater: on a tie the earliest sample keeps the peak.
-    if (peakSample === undefined || sample.live > peakSample.live) peakSample = sample;
-  });
+function liveFigures(series: SeriesFigures): LiveFigures {
+  return { peak: series.peak, peakAt: minuteIso(series.peakTime), p95: series.p95, mean: series.mean };
+}
+
+function queueFigures(queue: NonNullable<RawFigures['queue']>): QueueFigures {
+  return { peak: queue.peak, peakAt: minuteIso(queue.peakTime), minutesNonEmpty: queue.minutesNonEmpty };
+}
+
+function planFigures(plan: NonNullable<RawFigures['plan']>, peak: number | null): PlanFigures {
+  const cap = plan.planMaxConnections;
   return {
-    figures: {
-      peak: peakSample?.live ?? null,
-      peakAt: peakSample ? iso(minuteOf(peakSample.time)) : null,
-      p95: percentile(lives, 95),
-      mean: merged.length === 0 ? null : sum / merged.length,
-    },
-    peakSample,
+    planMaxConnections: cap,
+    peakPercentOfPlan: cap !== null && cap > 0 && peak !== null ? (peak / cap) * 100 : null,
+    periodPeak: plan.periodPeak,
+    overageConnections: plan.overageConnections,
+    overageMessages: plan.overageMessages,
   };
-}
-
-function queueFigures(samples: readonly Sample[]): QueueFigures {
-  let peakSample: Sample | undefined;
-  const minutes = new Set<number>();
-  for (const sample of samples) {
-    if (sample.queued === null) continue;
-    if (peakSample === undefined || sample.queued > (peakSample.queued as number)) peakSample = sample;
-    if (sample.queued > 0) minutes.add(minuteOf(sample.time));
-  }
-  return {
-    peak: peakSample?.queued ?? null,
-    peakAt: peakSample ? iso(minuteOf(peakSample.time)) : null,
-    minutesNonEmpty: minutes.size,
-  };
-}
-
-function meteredFigures(samples: readonly Sample[], peakSample: Sample | undefined): TargetReport['metered'] {
-  let lastPlan: number | null = null;
-  let periodPeak: number | null = null;
-  const overageConnections: CounterFigures = { last: null, max: null };
-  const overageMessages: CounterFigures = { last: null, max: null };
-  for (const sample of samples) {
-    lastPlan = sample.planMaxConnections ?? lastPlan;
-    periodPeak = maxOrNull(periodPeak, sample.periodPeak);
-    track(overageConnections, sample.overageConnections);
-    track(overageMessages, sample.overageMessages);
-  }
-  // The cap in force when the peak happened: a plan change later in the period does not rewrite history.
-  const plan = peakSample?.planMaxConnections ?? lastPlan;
-  const peak = peakSample?.live;
-  return {
-    planMaxConnections: plan,
-    peakPercentOfPlan: plan !== null && plan > 0 && peak !== undefined ? (peak / plan) * 100 : null,
-    periodPeak,
-    overageConnections,
-    overageMessages,
-  };
-}
-
-function track(counter: CounterFigures, value: number | null): void {
-  if (value === null) return;
-  counter.last = value;
-  counter.max = maxOrNull(counter.max, value);
 }
 
 function change(current: number | null, previous: number | null): Change | null {
@@ -266,58 +179,39 @@ const BUCKETS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((minu
 /** About as many points as a chart 1000 px wide can show. */
 const MAX_CHART_POINTS = 800;
 
+/** The bucket width of a period's chart: the smallest that keeps it under 800 points, at least the interval. */
+export function chartBucketMs(period: Period, intervalMs: number): number {
+  const wanted = Math.max(intervalMs, (period.to - period.from) / MAX_CHART_POINTS);
+  return BUCKETS_MS.find((width) => width >= wanted) ?? (BUCKETS_MS.at(-1) as number);
+}
+
 /**
- * The samples of a period condensed for a chart: the highest `live` and `queued` per bucket, so that the
- * chart's highest point is the reported peak, and `null` for a bucket without any sample, so that a gap in
- * collection draws as a break in the line rather than as a dip.
+ * The chart of a period from the highest values per bucket, so that the chart's highest point is the reported
+ * peak, with `null` for a bucket without any sample, so that a gap in collection draws as a break in the line
+ * rather than as a dip.
  */
-export function chartSeries(period: Period, samples: readonly Sample[], intervalMs: number): ChartSeries {
-  const span = period.to - period.from;
-  const wanted = Math.max(intervalMs, span / MAX_CHART_POINTS);
-  const bucketMs = BUCKETS_MS.find((width) => width >= wanted) ?? (BUCKETS_MS.at(-1) as number);
+export function chartSeries(period: Period, chart: NonNullable<RawFigures['chart']>): ChartSeries {
+  const { bucketMs } = chart;
   const first = Math.floor(period.from / bucketMs) * bucketMs;
   const count = Math.ceil((period.to - first) / bucketMs);
   const points: ChartPoint[] = Array.from({ length: count }, (_, i) => ({
     time: first + i * bucketMs,
     live: null,
     queued: null,
-    cap: null,
+    capacity: null,
   }));
-  for (const sample of mergeByTime(within(period, samples))) {
-    const point = points[Math.floor((sample.time - first) / bucketMs)] as ChartPoint;
-    point.live = maxOrNull(point.live, sample.live);
-    point.queued = maxOrNull(point.queued, sample.queued);
-    point.cap = maxOrNull(point.cap, sample.planMaxConnections);
+  for (const row of chart.rows) {
+    const point = points[Math.floor((row.time - first) / bucketMs)];
+    if (point === undefined) continue;
+    point.live = row.live;
+    point.queued = row.queued;
+    point.capacity = row.capacity;
   }
   return { bucketMs, points };
 }
 
-function within(period: Period, samples: readonly Sample[]): readonly Sample[] {
-  const inside = (sample: Sample) => sample.time >= period.from && sample.time < period.to;
-  return samples.every(inside) ? samples : samples.filter(inside);
-}
-
-function isSorted(samples: readonly Sample[]): boolean {
-  for (let i = 1; i < samples.length; i++) {
-    if ((samples[i] as Sample).time < (samples[i - 1] as Sample).time) return false;
-  }
-  return true;
-}
-
-function minuteOf(time: number): number {
-  return Math.floor(time / MINUTE_MS) * MINUTE_MS;
-}
-
-function maxOrNull(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.max(a, b);
-}
-
-function sumOrNull(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a + b;
+function minuteIso(time: number | null): string | null {
+  return time === null ? null : iso(Math.floor(time / MINUTE_MS) * MINUTE_MS);
 }
 
 /** Code-unit order: the same in every locale, so a report is the same wherever it is made. */

@@ -1,35 +1,5 @@
 /** The figures of a report, as every format shows them (JSON prints them as they are). */
 
-/** One `concurrency` point of a target, reduced to the fields a report reads; `null` where a field is absent. */
-export interface Sample {
-  /** The sample's scheduled time, ms since the epoch. */
-  time: number;
-  live: number;
-  /** Streampixel only. */
-  queued: number | null;
-  /** Metered only, like the three below. */
-  planMaxConnections: number | null;
-  overageConnections: number | null;
-  overageMessages: number | null;
-  /** Metered's own `peakConcurrent` of its billing period. */
-  periodPeak: number | null;
-  /**
-   * The tags of a point of a project found by discovery (`project`, `project_name`, `region`); absent on the
-   * points of a target configured with one project.
-   */
-  project?: ProjectTags;
-}
-
-/** Which discovered project a sample belongs to. One object per project and query, shared by its samples. */
-export interface ProjectTags {
-  /** The project's id (the `project` tag): what the per-project figures group by. */
-  id: string;
-  /** Its name (`project_name`). */
-  name: string;
-  /** Its region (`region`), when the project listing gave one. */
-  region: string | null;
-}
-
 /** Sample counts of a period against what the schedule owes. */
 export interface SampleCounts {
   /** Sample times found in InfluxDB. */
@@ -40,6 +10,8 @@ export interface SampleCounts {
   missing: number;
   /** `present / expected` in percent, `null` when nothing was expected. */
   coveragePercent: number | null;
+  /** Whether the coverage is below the report's `--coverage-warn` threshold: the only case it is flagged. */
+  coverageWarning: boolean;
 }
 
 /** Peak, its time, p95 and mean of `live`. */
@@ -54,7 +26,7 @@ export interface LiveFigures {
   mean: number | null;
 }
 
-/** Streampixel's queue over a period. */
+/** The queue (figure group `queue`) over a period. */
 export interface QueueFigures {
   peak: number | null;
   /** Start of the first minute in which the queue reached `peak`. */
@@ -95,6 +67,67 @@ export interface CounterFigures {
   max: number | null;
 }
 
+/** The plan's limits and counters (figure group `plan`). */
+export interface PlanFigures {
+  /** The plan's connection cap when the peak was reached. */
+  planMaxConnections: number | null;
+  /** The peak as a percentage of that cap. */
+  peakPercentOfPlan: number | null;
+  /** Highest `period_peak` (the provider's own peak of its billing period) seen in the period. */
+  periodPeak: number | null;
+  overageConnections: CounterFigures;
+  overageMessages: CounterFigures;
+}
+
+/** Where a capacity comes from: the target's config, or its plan's reported cap. */
+export type CapacitySource = 'config' | 'plan';
+
+/** The live figures against the capacity; `value`, `source` and the ratios `null`, the minutes 0, without one. */
+export interface CapacityFigures {
+  /** The capacity at the end of the period (the `capacity` field of the latest point that has one). */
+  value: number | null;
+  source: CapacitySource | null;
+  /** The live peak as a percentage of `value`. */
+  peakPercent: number | null;
+  /** `value − live peak`: negative when the peak went over. */
+  headroom: number | null;
+  /** Distinct minutes with a sample whose live count was at or above `value`. */
+  minutesAtOrAbove: number;
+  /** Distinct minutes with a sample whose live count was at or above 90 % of `value`. */
+  minutesAbove90Percent: number;
+}
+
+/** What users wanted: `live + queued` at one sample time (the live figures where there is no queue). */
+export interface DemandFigures {
+  peak: number | null;
+  /** Start of the first minute in which `peak` was reached. */
+  peakAt: string | null;
+}
+
+/** The trend of the daily demand peaks, projected (docs/reports-and-dashboards.md). */
+export interface Forecast {
+  /** How the trend is fitted: `theil-sen` (median of the pairwise slopes, median intercept). */
+  method: 'theil-sen';
+  /** Days with data among the 90 before the period's end. */
+  basisDays: number;
+  /** The trend at the end of the next period of the same kind; `null` below 14 days of data. */
+  nextPeriodPeak: number | null;
+  /**
+   * The first day (`YYYY-MM-DD`, from the period's end) on which the trend reaches the capacity, within 180 days;
+   * `null` when it does not, when there is no capacity, or below 14 days of data.
+   */
+  capacityReachedOn: string | null;
+  /** The trend's two ends for a chart: at the period's start and at the end of the next period. */
+  line: { from: { time: string; value: number }; to: { time: string; value: number } } | null;
+}
+
+/** The answer to "should we upgrade?" (the rule is in docs/reports-and-dashboards.md). */
+export interface Verdict {
+  level: 'upgrade' | 'watch' | 'oversized' | 'ok' | 'unknown';
+  /** One sentence with the figures that decided it. */
+  reason: string;
+}
+
 /** Everything the report says about one target over one period. Times are ISO 8601 in UTC. */
 export interface TargetReport {
   target: string;
@@ -110,20 +143,18 @@ export interface TargetReport {
   samples: SampleCounts;
   /** Of the account total when the target discovers its projects: `live` summed over them at each time. */
   live: LiveFigures;
-  /** Streampixel's queue (summed over projects, like `live`); `null` for providers that have none. */
+  /** The queue (summed over projects, like `live`); `null` for endpoints without the `queue` figures. */
   queue: QueueFigures | null;
-  /** Metered's plan and overage counters; `null` for other providers. */
-  metered: {
-    /** The plan's connection cap when the peak was reached. */
-    planMaxConnections: number | null;
-    /** The peak as a percentage of that cap. */
-    peakPercentOfPlan: number | null;
-    /** Highest `period_peak` (Metered's own peak of its billing period) seen in the period. */
-    periodPeak: number | null;
-    overageConnections: CounterFigures;
-    overageMessages: CounterFigures;
-  } | null;
-  /** The period of the same length just before this one. */
+  /** What users wanted: `live + queued` at one time, the account total like `live`. */
+  demand: DemandFigures;
+  capacity: CapacityFigures;
+  forecast: Forecast;
+  verdict: Verdict;
+  /** The plan's cap and overage counters; `null` for endpoints without the `plan` figures. */
+  plan: PlanFigures | null;
+  /** @deprecated The same object as `plan`, under its name before figure groups; removed in the next release. */
+  metered: PlanFigures | null;
+  /** What the period is compared with: the previous calendar period, or the same length just before. */
   previous: {
     from: string;
     to: string;
@@ -148,8 +179,8 @@ export interface ChartPoint {
   time: number;
   live: number | null;
   queued: number | null;
-  /** Metered's plan cap (`plan_max_connections`). */
-  cap: number | null;
+  /** The highest `capacity` in the bucket. */
+  capacity: number | null;
 }
 
 /** What the HTML report draws for a target. */
@@ -165,6 +196,8 @@ export interface Report {
   generatedAt: string;
   period: { from: string; to: string; label: string };
   previous: { from: string; to: string };
+  /** Coverage below this percentage is flagged (`--coverage-warn`). */
+  coverageWarnPercent: number;
   targets: TargetReport[];
   /** Per target name; only filled when a chart was asked for (HTML). */
   charts: Map<string, ChartSeries>;

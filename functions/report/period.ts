@@ -51,7 +51,35 @@ export function resolvePeriod(input: PeriodInput, now: number): Period {
   if (to <= from) {
     throw new ConfigError([`--to (${input.to}) must be later than --from (${input.from})`]);
   }
-  return { from, to };
+  return checkedRange({ from, to });
+}
+
+/**
+ * The times InfluxDB can store and InfluxQL can name: nanoseconds since the epoch in a signed 64-bit integer,
+ * kept to whole seconds inside it. A range outside is a flag error, not a query InfluxDB answers with a 400.
+ */
+export const INFLUX_TIME_RANGE = {
+  from: Date.UTC(1677, 8, 21, 0, 12, 44),
+  to: Date.UTC(2262, 3, 11, 23, 47, 16),
+};
+
+/** A period whose comparison period (the same length just before it) InfluxDB can also be asked about. */
+function checkedRange(period: Period): Period {
+  const earliest = previousPeriod(period).from;
+  const bounds = `InfluxDB times run from ${iso(INFLUX_TIME_RANGE.from)} to ${iso(INFLUX_TIME_RANGE.to)}`;
+  if (period.to > INFLUX_TIME_RANGE.to) throw new ConfigError([`--to: ${bounds}`]);
+  if (period.from < INFLUX_TIME_RANGE.from) throw new ConfigError([`--from: ${bounds}`]);
+  if (earliest < INFLUX_TIME_RANGE.from) {
+    throw new ConfigError([
+      `--from/--to: the report compares against the period of the same length before --from, which would ` +
+        `start at ${iso(earliest)}; ${bounds}`,
+    ]);
+  }
+  return period;
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
 /** Checks a `--period` value. */
@@ -94,9 +122,60 @@ export function calendarPeriod(name: PeriodName, now: number): Period {
   return { from: period.from, to };
 }
 
-/** The period of the same length that ends where `period` starts: what the report compares against. */
+/** The period of the same length that ends where `period` starts: what a `--from/--to` report compares against. */
 export function previousPeriod(period: Period): Period {
   return { from: period.from - (period.to - period.from), to: period.from };
+}
+
+/** A report's period with what it is compared against and how far its forecast looks. */
+export interface ReportPeriod extends Period {
+  /** What the period is compared with: the whole previous calendar period, or the same length just before. */
+  previous: Period;
+  /** End of the next period of the same kind (exclusive): where the forecast is projected to. */
+  nextEnd: number;
+}
+
+/**
+ * Adds the comparison and the forecast horizon to a period. A calendar period (`kind`) compares with the whole
+ * previous calendar period, even while it is still running (a day at 01:06 with the whole day before; November
+ * with October, 31 days against 30), and its next period is the next calendar one. Without a `kind` (`--from/--to`)
+ * both are the same length as the period, just before and just after it.
+ */
+export function withComparison(period: Period, kind?: PeriodName): ReportPeriod {
+  if (kind === undefined) {
+    const length = period.to - period.from;
+    return { ...period, previous: previousPeriod(period), nextEnd: period.to + length };
+  }
+  const start = new Date(period.from);
+  const year = start.getUTCFullYear();
+  const month = start.getUTCMonth();
+  switch (kind) {
+    case 'day':
+      return {
+        ...period,
+        previous: { from: period.from - DAY_MS, to: period.from },
+        nextEnd: period.from + 2 * DAY_MS,
+      };
+    case 'week':
+      return {
+        ...period,
+        previous: { from: period.from - 7 * DAY_MS, to: period.from },
+        nextEnd: period.from + 14 * DAY_MS,
+      };
+    case 'month':
+    case 'last-month':
+      return {
+        ...period,
+        previous: { from: Date.UTC(year, month - 1, 1), to: period.from },
+        nextEnd: Date.UTC(year, month + 2, 1),
+      };
+  }
+}
+
+/** {@link resolvePeriod} with the comparison and forecast horizon of {@link withComparison}. */
+export function resolveReportPeriod(input: PeriodInput, now: number): ReportPeriod {
+  const period = resolvePeriod(input, now);
+  return withComparison(period, input.period === undefined ? undefined : parsePeriodName(input.period));
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -119,10 +198,14 @@ export function parseInstant(text: string, flag: string): number {
   const [year, month, day, hour = 0, minute = 0, second = 0] = parts
     .slice(1, 7)
     .map((part) => Number(part ?? 0));
-  const utc = Date.UTC(year as number, (month as number) - 1, day as number, hour, minute, second);
-  const check = new Date(utc);
-  // Date.UTC rolls 2026-02-30 over into March: a round trip catches impossible dates and times.
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year as number, (month as number) - 1, day as number);
+  check.setUTCHours(hour, minute, second, 0);
+  const utc = check.getTime();
+  // Dates roll 2026-02-30 over into March: a round trip catches impossible dates and times.
   if (
+    check.getUTCFullYear() !== year ||
     check.getUTCMonth() !== (month as number) - 1 ||
     check.getUTCDate() !== day ||
     check.getUTCHours() !== hour ||

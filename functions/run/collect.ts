@@ -7,10 +7,12 @@ import { accountLimiter } from '../http/account-limit.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
 import type { RunLog } from '../log/run-log.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
+import { shortMessage } from '../providers/failures.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
+import { scrubbedLog } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import type { SpillStore } from '../spill/store.js';
-import { deliver } from './deliver.js';
+import { deliver, type RejectedLines } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
 
@@ -77,6 +79,11 @@ interface Batch {
 
 /** Time kept back from `finishBy` to spill a batch whose write failed. */
 const SPILL_RESERVE_MS = 3_000;
+/**
+ * After a stop (SIGTERM, SIGINT), how long a write in flight may still finish before it is cut and its batch
+ * spilled: a healthy InfluxDB answers well within it, and the CLI must be gone within 5 s.
+ */
+export const STOP_WRITE_GRACE_MS = 1_500;
 /** At most this share of a run goes to replaying spilled batches, so replay never starves the current tick. */
 const REPLAY_SHARE = 0.5;
 
@@ -85,7 +92,9 @@ const REPLAY_SHARE = 0.5;
  * scheduled time together), and writes each slot's points as one batch as soon as the slot is done, spilling
  * what InfluxDB does not take. A slot does not wait for a slow earlier one; the concurrency bound is shared.
  */
-export async function collect(plan: RunPlan, deps: RunDependencies): Promise<RunSummary> {
+export async function collect(plan: RunPlan, input: RunDependencies): Promise<RunSummary> {
+  // Every line this run logs, wherever it goes (stderr, CloudWatch), passes the run's scrubber.
+  const deps = { ...input, log: scrubbedLog(input.log, (text) => input.secrets.scrub(text)) };
   const now = deps.now ?? Date.now;
   const started = now();
   const limit = pLimit(deps.concurrency);
@@ -104,6 +113,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
+  const writeStop = deps.signal ? graceAfter(deps.signal, STOP_WRITE_GRACE_MS) : undefined;
   const summary: RunSummary = {
     records: [],
     pointsWritten: 0,
@@ -118,6 +128,7 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
         deps.sink,
         started + (writeDeadline - started) * REPLAY_SHARE,
         deps.log,
+        writeStop,
         now,
       ).catch((error: unknown) => {
         deps.log.error('replay failed', { error: String(error) });
@@ -137,6 +148,8 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   const runSlot = async ({ slot, at, listings }: Batch): Promise<void> => {
     if (plan.waitForSchedule) await sleepUntil(Math.min(at, plan.stopSamplingAt), now, deps.signal);
     const reachedAt = now();
+    // Stopped before this slot was due: it is not sampled, and nothing is recorded for a time still to come.
+    if (deps.signal?.aborted && reachedAt < at) return;
     const sampled = await Promise.all(
       slot.map((planned) => limit(() => takeSample(planned, context, reachedAt))),
     );
@@ -155,18 +168,31 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
     await writeBatch(at, toLines(records.flatMap(pointsOf)));
   };
 
-  const writeBatch = async (at: number, lines: string[]): Promise<void> => {
-    const delivery = await deliver(deps.sink, lines, writeDeadline);
-    summary.pointsWritten += delivery.written;
-    for (const refused of delivery.rejected) {
-      summary.rejected += refused.lines.length;
-      const kept = await deps.spill?.reject(refused.lines, refused.message, at).catch(() => undefined);
-      deps.log.error('InfluxDB refused points', {
-        points: refused.lines.length,
-        error: refused.message,
-        kept_as: kept,
-      });
+  const refusals: { batches: number; messages: string[]; files: string[]; unkept: number } = {
+    batches: 0,
+    messages: [],
+    files: [],
+    unkept: 0,
+  };
+  // One file per refused batch and one log line per run: a batch of 10,000 refused points is one problem.
+  const keepRefused = async (at: number, refused: readonly RejectedLines[]): Promise<void> => {
+    const scrubbed = refused.map(({ lines, message }) => ({ lines, message: deps.secrets.scrub(message) }));
+    const points = refused.reduce((count, group) => count + group.lines.length, 0);
+    summary.rejected += points;
+    refusals.batches++;
+    refusals.messages.push(...scrubbed.map((group) => group.message));
+    try {
+      if (deps.spill) refusals.files.push(await deps.spill.reject(scrubbed, at));
+      else refusals.unkept += points;
+    } catch {
+      refusals.unkept += points;
     }
+  };
+
+  const writeBatch = async (at: number, lines: string[]): Promise<void> => {
+    const delivery = await deliver(deps.sink, lines, writeDeadline, writeStop);
+    summary.pointsWritten += delivery.written;
+    if (delivery.rejected.length > 0) await keepRefused(at, delivery.rejected);
     if (!delivery.error) return;
     const batch: UnwrittenBatch = { at, lines: delivery.unsent, error: delivery.error };
     try {
@@ -203,6 +229,18 @@ export async function collect(plan: RunPlan, deps: RunDependencies): Promise<Run
   }
   await Promise.all(batches.map(runSlot));
   if (replaying) summary.replay = await replaying;
+  if (summary.rejected > 0) {
+    deps.log.error('InfluxDB refused points', {
+      points: summary.rejected,
+      batches: refusals.batches,
+      first_errors: [...new Set(refusals.messages)]
+        .slice(0, 3)
+        .map((message) => shortMessage(message))
+        .join(' | '),
+      kept_in: refusals.files.join(' '),
+      not_kept: refusals.unkept || undefined,
+    });
+  }
   summary.records.sort((a, b) => a.at - b.at || a.target.name.localeCompare(b.target.name));
   summary.unwritten.sort((a, b) => a.at - b.at);
   return summary;
@@ -234,6 +272,15 @@ export function tally(summary: RunSummary): { failed: number; pointsSpilled: num
     pointsSpilled: points(summary.unwritten) - pointsLost,
     pointsLost,
   };
+}
+
+/** A signal that aborts `graceMs` after `signal` does (its timer does not keep the process alive). */
+function graceAfter(signal: AbortSignal, graceMs: number): AbortSignal {
+  const grace = new AbortController();
+  const start = () => globalThis.setTimeout(() => grace.abort(signal.reason), graceMs).unref();
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return grace.signal;
 }
 
 /** Resolves at `time` (epoch ms), or at once when `signal` aborts: a stop ends the wait, it is not an error. */

@@ -25,10 +25,11 @@ export async function deliver(
   sink: PointSink,
   lines: readonly string[],
   deadline: number,
+  signal?: AbortSignal,
 ): Promise<Delivery> {
   if (lines.length === 0) return { written: 0, rejected: [], unsent: [] };
   try {
-    await sink.write(lines, { deadline });
+    await sink.write(lines, { deadline, ...(signal ? { signal } : {}) });
     return { written: lines.length, rejected: [], unsent: [] };
   } catch (caught) {
     const error =
@@ -36,10 +37,12 @@ export async function deliver(
     if (!error.refusesPoints) return { written: 0, rejected: [], unsent: [...lines], error };
     if (lines.length === 1)
       return { written: 0, rejected: [{ lines: [...lines], message: error.message }], unsent: [] };
+    const whole = refusedWhole(lines, error.message);
+    if (whole) return { written: 0, rejected: whole, unsent: [] };
     const middle = Math.ceil(lines.length / 2);
     const [head, tail] = [
-      await deliver(sink, lines.slice(0, middle), deadline),
-      await deliver(sink, lines.slice(middle), deadline),
+      await deliver(sink, lines.slice(0, middle), deadline, signal),
+      await deliver(sink, lines.slice(middle), deadline, signal),
     ];
     const merged: Delivery = {
       written: head.written + tail.written,
@@ -50,4 +53,19 @@ export async function deliver(
     if (unsentError) merged.error = unsentError;
     return merged;
   }
+}
+
+/**
+ * The refusal of every line of a batch, when InfluxDB says so: then halving it would cost two requests per line
+ * (20,000 for a batch of 10,000 points of a field-type conflict) to learn nothing. InfluxDB 1.x names each line
+ * it could not parse, in order (each line then keeps its own message), and counts the points it `dropped=`.
+ */
+function refusedWhole(lines: readonly string[], message: string): RejectedLines[] | undefined {
+  const unparsed = message.split('\n').filter((part) => part.includes('unable to parse'));
+  if (unparsed.length === lines.length) {
+    return lines.map((line, index) => ({ lines: [line], message: unparsed[index] as string }));
+  }
+  const dropped = /dropped=(\d+)/.exec(message);
+  if (dropped && Number(dropped[1]) === lines.length) return [{ lines: [...lines], message }];
+  return undefined;
 }

@@ -22,23 +22,24 @@ export async function replaySpilled(
   sink: PointSink,
   until: number,
   log: RunLog,
+  signal?: AbortSignal,
   now: () => number = Date.now,
 ): Promise<ReplaySummary> {
   const summary: ReplaySummary = { batches: 0, points: 0, rejected: 0, remaining: 0 };
   const keys = await store.list();
   for (const [index, key] of keys.entries()) {
-    if (now() >= until) {
+    if (now() >= until || signal?.aborted) {
       summary.remaining = keys.length - index;
       break;
     }
     const lines = await store.read(key);
-    const delivery = await deliver(sink, lines, until);
+    const delivery = await deliver(sink, lines, until, signal);
     if (delivery.unsent.length > 0) {
       log.warn('replay stopped: InfluxDB still failing', { key, error: delivery.error?.message });
       summary.remaining = keys.length - index;
       break;
     }
-    for (const refused of delivery.rejected) await store.reject(refused.lines, refused.message, now());
+    if (delivery.rejected.length > 0) await store.reject(delivery.rejected, now());
     await store.delete(key);
     summary.batches++;
     summary.points += delivery.written;

@@ -8,7 +8,6 @@ import { adapterFor } from '../providers/registry.js';
 import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
-import { redact } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 import { MINUTE_MS } from '../time/units.js';
@@ -71,7 +70,7 @@ export async function takeSample(
       project: adapter.project(target),
     };
     if ('outcome' in outcome) {
-      const error = redact(outcome.message, context.secrets.known);
+      const error = shortMessage(context.secrets.scrub(outcome.message));
       return { ...base, outcome: outcome.outcome, httpStatus: outcome.httpStatus, error };
     }
     return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
@@ -111,6 +110,14 @@ export async function takeSample(
         retryable: false,
       };
     }
+    if (context.signal?.aborted) {
+      return {
+        outcome: 'timeout',
+        httpStatus: 0,
+        message: 'not polled: the run was stopped',
+        retryable: false,
+      };
+    }
     attempts++;
     const account = adapter.accountOf?.(credentials);
     const fetch = () => fetchOnce(adapter, planned, credentials, context);
@@ -139,7 +146,8 @@ export async function takeSample(
         maxTimeout: 4_000,
         randomize: true,
         maxRetryTime: Math.max(0, context.stopAt - context.now()),
-        shouldRetry: ({ error }) => error instanceof AttemptFailedError && error.failure.retryable,
+        shouldRetry: ({ error }) =>
+          error instanceof AttemptFailedError && error.failure.retryable && !context.signal?.aborted,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           const wait = error instanceof AttemptFailedError ? error.failure.retryAfterMs : undefined;
           if (wait && retriesLeft > 0 && error instanceof AttemptFailedError && error.failure.retryable) {
@@ -181,7 +189,7 @@ async function fetchOnce(
 
 function configFailure(error: unknown): Failure {
   if (error instanceof SecretError) {
-    return { outcome: 'config', httpStatus: 0, message: shortMessage(error.message), retryable: false };
+    return { outcome: 'config', httpStatus: 0, message: error.message, retryable: false };
   }
   return unexpectedFailure(error);
 }
@@ -189,5 +197,5 @@ function configFailure(error: unknown): Failure {
 /** A bug or an unforeseen exception stays this sample's failure instead of ending the run. */
 function unexpectedFailure(error: unknown): Failure {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { outcome: 'bad_response', httpStatus: 0, message: shortMessage(message), retryable: false };
+  return { outcome: 'bad_response', httpStatus: 0, message, retryable: false };
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/errors.js';
+import { parseJsonText } from '../config/json-text.js';
 import { SecretError, type SecretSource } from './source.js';
 
 /**
@@ -13,15 +14,22 @@ export class FileSecretSource implements SecretSource {
   ) {}
 
   static async load(path: string): Promise<FileSecretSource> {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(await readFile(path, 'utf8'));
+      text = await readFile(path, 'utf8');
     } catch (cause) {
-      // The parser's message may quote the file's content, which is secret: say only what kind of failure.
-      const reason =
-        (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable JSON';
+      const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable';
       throw new ConfigError([`${path}: cannot read the secrets file (${reason})`], { cause });
     }
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) {
+      // The parser's reason may quote the file's content, which is secret: say only where.
+      const { line, column } = parsed.problem;
+      throw new ConfigError([
+        `${path}: the secrets file is not valid JSON at line ${line}, column ${column}`,
+      ]);
+    }
+    const json = parsed.value;
     if (json === null || typeof json !== 'object' || Array.isArray(json)) {
       throw new ConfigError([`${path}: expected an object mapping secret names to values`]);
     }

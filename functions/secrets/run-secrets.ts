@@ -1,14 +1,15 @@
-import { secretValuesOf } from './redact.js';
+import { Scrubber } from './redact.js';
 import type { SecretSource } from './source.js';
 
 /**
  * The secrets of one run: each read once however many targets share it, and re-read (bypassing every cache)
- * at most once, after the provider refused the key it held. Remembers every value it handed out, for redaction.
+ * at most once, after the provider refused the key it held. Every value it handed out
+ * is known to its scrubber.
  */
 export class RunSecrets {
   private readonly reads = new Map<string, Promise<string>>();
   private readonly refreshed = new Set<string>();
-  private readonly values = new Set<string>();
+  private readonly scrubber = new Scrubber();
 
   constructor(private readonly source: SecretSource) {}
 
@@ -34,14 +35,19 @@ export class RunSecrets {
     return current === used ? undefined : current;
   }
 
-  /** Every credential value read so far. */
-  get known(): ReadonlySet<string> {
-    return this.values;
+  /** The text with every credential read so far (and every value `conceal`ed) hidden: see `Scrubber`. */
+  scrub(text: string): string {
+    return this.scrubber.scrub(text);
+  }
+
+  /** Hides a value derived from a credential, such as the base64 `user:password` of a Basic header. */
+  conceal(value: string): void {
+    this.scrubber.add(value);
   }
 
   private async remember(read: Promise<string>): Promise<string> {
     const value = await read;
-    for (const secret of secretValuesOf(value)) this.values.add(secret);
+    this.scrubber.addSecret(value);
     return value;
   }
 }

@@ -1,4 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { awsClientDeadlines } from '../http/aws.js';
 import { SecretError, type SecretSource } from './source.js';
 
 export interface SecretsManagerSourceOptions {
@@ -8,6 +9,8 @@ export interface SecretsManagerSourceOptions {
    * @default 300
    */
   maxAgeSeconds?: number;
+  /** Milliseconds one request may wait for its answer before its socket is destroyed. @default 5000 */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -15,11 +18,12 @@ export interface SecretsManagerSourceOptions {
  * The SDK client honours `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL`, so a local stand-in works.
  */
 export class SecretsManagerSource implements SecretSource {
-  private readonly provider = new SecretsProvider();
+  private readonly provider: SecretsProvider;
   private readonly maxAge: number;
 
   constructor(options: SecretsManagerSourceOptions = {}) {
     this.maxAge = options.maxAgeSeconds ?? 300;
+    this.provider = new SecretsProvider({ clientConfig: awsClientDeadlines(options.requestTimeoutMs) });
   }
 
   async get(name: string, options: { fresh?: boolean } = {}): Promise<string> {

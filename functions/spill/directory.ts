@@ -1,6 +1,13 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batchName, decodeBatch, encodeBatch, type SpillStore } from './store.js';
+import {
+  batchName,
+  decodeBatch,
+  encodeBatch,
+  encodeRejected,
+  type RefusedLines,
+  type SpillStore,
+} from './store.js';
 
 /**
  * The CLI's spill: one `.lp.gz` file per failed batch directly in the folder, refused lines in `rejected/`,
@@ -36,13 +43,9 @@ export class DirectorySpillStore implements SpillStore {
     await rm(join(this.dir, key), { force: true });
   }
 
-  async reject(lines: readonly string[], message: string, at: number): Promise<string> {
+  async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
     const name = batchName(at);
-    await this.writeAtomic(
-      join(this.dir, 'rejected'),
-      name,
-      await encodeBatch(lines, `rejected by InfluxDB: ${message}`),
-    );
+    await this.writeAtomic(join(this.dir, 'rejected'), name, await encodeRejected(refused));
     return `rejected/${name}`;
   }
 

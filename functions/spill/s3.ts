@@ -5,7 +5,15 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { batchName, decodeBatch, encodeBatch, type SpillStore } from './store.js';
+import { awsClientDeadlines } from '../http/aws.js';
+import {
+  batchName,
+  decodeBatch,
+  encodeBatch,
+  encodeRejected,
+  type RefusedLines,
+  type SpillStore,
+} from './store.js';
 
 const SPILL = 'spill/';
 const REJECTED = 'rejected/';
@@ -20,7 +28,7 @@ export class S3SpillStore implements SpillStore {
 
   constructor(
     private readonly bucket: string,
-    private readonly client: S3Client = new S3Client({}),
+    private readonly client: S3Client = new S3Client(awsClientDeadlines()),
   ) {
     this.description = `s3://${bucket}/${SPILL}`;
   }
@@ -55,9 +63,9 @@ export class S3SpillStore implements SpillStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async reject(lines: readonly string[], message: string, at: number): Promise<string> {
+  async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
     const key = `${REJECTED}${batchName(at)}`;
-    await this.putObject(key, await encodeBatch(lines, `rejected by InfluxDB: ${message}`));
+    await this.putObject(key, await encodeRejected(refused));
     return key;
   }
 

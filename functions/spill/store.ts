@@ -16,8 +16,11 @@ export interface SpillStore {
   read(key: string): Promise<string[]>;
   /** Called only after InfluxDB accepted every line of the batch. */
   delete(key: string): Promise<void>;
-  /** Keeps lines InfluxDB refused as malformed, with its message, under `rejected/`: never replayed. */
-  reject(lines: readonly string[], message: string, at: number): Promise<string>;
+  /**
+   * Keeps the lines InfluxDB refused from one batch, each group under a comment with InfluxDB's message, as one
+   * file under `rejected/`: never replayed, and one file per batch however many lines were refused.
+   */
+  reject(refused: readonly RefusedLines[], at: number): Promise<string>;
   /**
    * Small named JSON documents a run hands to the next, across cold starts and cron runs (429 back-offs of a
    * shard, the last good project listing of an account); `undefined` when there is none yet.
@@ -25,6 +28,15 @@ export interface SpillStore {
   readState(name: string): Promise<string | undefined>;
   writeState(name: string, text: string): Promise<void>;
 }
+
+/** Lines InfluxDB refused, with its words about them. */
+export interface RefusedLines {
+  lines: readonly string[];
+  message: string;
+}
+
+/** A comment longer than this is cut: a parse error echoes its line, and a batch may hold thousands. */
+const MAX_COMMENT_LENGTH = 1_000;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -41,10 +53,24 @@ export function batchName(at: number, now = Date.now()): string {
   return `${stamp}-${now.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}.lp.gz`;
 }
 
-/** Gzipped line protocol; `comment` becomes a leading `#` line, which InfluxDB's parser skips. */
-export async function encodeBatch(lines: readonly string[], comment?: string): Promise<Buffer> {
-  const header = comment ? `# ${comment.replace(/\s+/g, ' ')}\n` : '';
-  return gzipAsync(`${header}${lines.join('\n')}\n`);
+/** Gzipped line protocol. */
+export async function encodeBatch(lines: readonly string[]): Promise<Buffer> {
+  return gzipAsync(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The `rejected/` file of a batch: each group of refused lines after a `# rejected by InfluxDB: …` line, which
+ * InfluxDB's parser (and `decodeBatch`) skips, so the file can be fixed and written by hand.
+ */
+export async function encodeRejected(refused: readonly RefusedLines[]): Promise<Buffer> {
+  const text = refused
+    .map(({ lines, message }) => {
+      const flat = message.replace(/\s+/g, ' ');
+      const comment = flat.length > MAX_COMMENT_LENGTH ? `${flat.slice(0, MAX_COMMENT_LENGTH)}…` : flat;
+      return `# rejected by InfluxDB: ${comment}\n${lines.join('\n')}\n`;
+    })
+    .join('');
+  return gzipAsync(text);
 }
 
 export async function decodeBatch(body: Uint8Array): Promise<string[]> {

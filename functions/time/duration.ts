@@ -23,5 +23,10 @@ export function formatDuration(ms: number): string {
 /** A duration string in the config file; parsed into milliseconds. */
 export const durationSchema = z
   .string()
-  .regex(DURATION, { message: 'expected a duration such as "500ms", "10s", "5m" or "1h"' })
+  .regex(DURATION, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a duration: expected a whole number above 0 and a unit ` +
+      '(ms, s, m or h), such as "500ms", "10s", "5m" or "1h"',
+    abort: true,
+  })
   .transform((text) => parseDuration(text) as number);

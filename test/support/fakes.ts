@@ -2,7 +2,7 @@ import type { PointSink, WriteOptions } from '../../functions/influx/writer.js';
 import type { RunLog } from '../../functions/log/run-log.js';
 import type { ProviderRequest, ProviderResponse } from '../../functions/providers/types.js';
 import { SecretError, type SecretSource } from '../../functions/secrets/source.js';
-import type { SpillStore } from '../../functions/spill/store.js';
+import type { RefusedLines, SpillStore } from '../../functions/spill/store.js';
 
 /** In-memory fakes of the run's I/O interfaces, for unit tests of the run's logic. */
 
@@ -61,8 +61,8 @@ export class MemorySpill implements SpillStore {
   async delete(key: string): Promise<void> {
     this.batches.delete(key);
   }
-  async reject(lines: readonly string[], message: string, at: number): Promise<string> {
-    this.rejected.push({ lines: [...lines], message, at });
+  async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
+    for (const { lines, message } of refused) this.rejected.push({ lines: [...lines], message, at });
     return `rejected/${this.rejected.length}`;
   }
   async readState(name: string): Promise<string | undefined> {

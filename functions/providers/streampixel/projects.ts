@@ -12,6 +12,24 @@ import type {
 /** Streampixel's production host, of the stats endpoints and the listings alike. */
 export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
 
+/** The longest project id accepted; Streampixel's are 24 hexadecimal digits. */
+const MAX_PROJECT_ID_LENGTH = 128;
+const PROJECT_ID = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Why a project id, configured or listed, may not be put in a stats path; `undefined` when it may. Only URL-safe
+ * characters: URLs resolve dot segments even when encoded (`..` would send the key to another path), and an id
+ * with `/`, `?`, `%` or `#` is not one Streampixel hands out.
+ */
+export function projectIdProblem(id: string): string | undefined {
+  if (id === '') return 'a project id cannot be empty';
+  if (id.length > MAX_PROJECT_ID_LENGTH)
+    return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
+  if (/^\.+$/.test(id)) return 'a project id cannot be only dots ("." and ".." are path segments)';
+  if (!PROJECT_ID.test(id)) return 'a project id has only letters, digits, ".", "_", "~" and "-"';
+  return undefined;
+}
+
 /** The listings read the same secret as the stats endpoints; `apikey` unlocks the one-request listing. */
 export const listingCredentialsSchema = z.object({
   userId: z.string().min(1),
@@ -26,7 +44,7 @@ const projectsStatusSchema = z.object({
   totalProjects: z.number().int().nonnegative().optional(),
   projects: z.array(
     z.object({
-      _id: z.string().min(1),
+      _id: z.string(),
       name: z.string(),
       status: z.boolean(),
       subscriptionStatus: z.unknown(),
@@ -36,7 +54,7 @@ const projectsStatusSchema = z.object({
 
 const projectsPageSchema = z.object({
   projects: z.array(
-    z.object({ id: z.string().min(1), name: z.string(), region: z.string().optional(), status: z.string() }),
+    z.object({ id: z.string(), name: z.string(), region: z.string().optional(), status: z.string() }),
   ),
   page: z.number().int().positive(),
   totalPages: z.number().int().nonnegative(),
@@ -101,6 +119,7 @@ export const streampixelListing: ProjectListing<typeof listingCredentialsSchema>
   defaults: { includeInactive: false, maxProjects: 50, listingCacheMs: 15 * MINUTE_MS },
   cacheKey: (credentials) => credentials.userId,
   projectKeys: (project) => ({ projectId: project.id }),
+  idProblem: projectIdProblem,
   async list(baseUrl = STREAMPIXEL_BASE_URL, credentials, fetch, maxProjects) {
     if (credentials.apikey) {
       const all = await fetch(projectsStatusRequest(baseUrl, credentials), parseProjectsStatus);

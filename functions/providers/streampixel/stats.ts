@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../../time/duration.js';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
-import { STREAMPIXEL_BASE_URL, streampixelListing } from './projects.js';
+import { projectIdProblem, STREAMPIXEL_BASE_URL, streampixelListing } from './projects.js';
 
 /** Both Streampixel stats endpoints answer `{"liveUser": n, "queueUser": n}`. */
 export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: countSchema });
@@ -11,9 +11,10 @@ export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: coun
 export const streampixelTargetShape = {
   projectId: z
     .string()
-    .min(1)
-    // URLs resolve dot segments even when encoded: `..` would send the key to another path.
-    .refine((id) => id !== '.' && id !== '..', { message: 'a project id cannot be "." or ".."' })
+    .superRefine((id, ctx) => {
+      const problem = projectIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
     .describe('Streampixel project id (the `{id}` of the stats path). Either this or `projects`.'),
   projects: z

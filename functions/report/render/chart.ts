@@ -6,7 +6,8 @@ import type { ChartSeries, TargetReport } from '../model.js';
 export const CHART_COLORS = {
   live: '#2563eb',
   queued: '#ea580c',
-  cap: '#b91c1c',
+  capacity: '#b91c1c',
+  forecast: '#7c3aed',
   peak: '#111827',
   gap: '#f59e0b',
 } as const;
@@ -14,6 +15,8 @@ export const CHART_COLORS = {
 const LIVE = 'Live users';
 const QUEUED = 'Queued users';
 const DAY_MS = 86_400_000;
+/** The smallest text of a chart, in px: legible when the page is shown 1400 px wide. */
+const FONT_PX = 11;
 
 /** Size of the plotting area in px; the SVG adds the axes around it. */
 export interface ChartSize {
@@ -22,8 +25,9 @@ export interface ChartSize {
 }
 
 /**
- * The chart of one target as an SVG document: live (and, for Streampixel, queued) users over the period, a break
- * where no sample was collected, the peak marked with a point and its value, and Metered's plan cap as a dashed line.
+ * The chart of one target as an SVG document: live (and, with a queue, queued) users over the period, a break
+ * where no sample was collected, the peak marked with a point and its value, the capacity as a dashed line, and
+ * the forecast's trend as a dashed line to the end of the next period.
  * Rendered in Node by Vega (no browser, no script in the output); every time is formatted in UTC, whatever the
  * process's time zone.
  */
@@ -43,8 +47,10 @@ export async function renderChartSvg(
 /** The Vega-Lite specification behind {@link renderChartSvg}. */
 export function chartSpec(report: TargetReport, series: ChartSeries, size: ChartSize): TopLevelSpec {
   const from = Date.parse(report.from);
-  const to = Date.parse(report.to);
-  const short = to - from <= 2 * DAY_MS;
+  const line = report.forecast.line;
+  // With a forecast the time axis runs on to the end of the next period, where its line ends.
+  const to = line ? Date.parse(line.to.time) : Date.parse(report.to);
+  const span = to - from;
   const hasQueue = report.queue !== null;
   const values = series.points.map((point) => ({
     time: point.time,
@@ -57,17 +63,26 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
     title: null,
     scale: { type: 'utc', domain: [from, to] },
     axis: {
-      format: short ? '%H:%M' : '%d %b',
+      // Weekday names on the ticks of a period of days: a Monday reads differently from a Saturday.
+      format: span <= 2 * DAY_MS ? '%H:%M' : span <= 16 * DAY_MS ? '%a %d' : '%a %d %b',
       labelOverlap: true,
-      tickCount: short ? 12 : 10,
+      tickCount:
+        span <= 2 * DAY_MS
+          ? 12
+          : { interval: 'day', step: span <= 16 * DAY_MS ? 1 : span <= 70 * DAY_MS ? 7 : 14 },
       grid: false,
     },
   } as const;
 
   // The other layers share the x scale; repeating the domain there would make Vega-Lite merge (and warn).
   const xShared = { field: 'time', type: 'temporal' } as const;
-  const highestCap = Math.max(0, ...series.points.map((point) => point.cap ?? 0));
-  const top = Math.max(report.live.peak ?? 0, report.queue?.peak ?? 0, highestCap, 1);
+  const highestCap = Math.max(
+    0,
+    report.capacity.value ?? 0,
+    ...series.points.map((point) => point.capacity ?? 0),
+  );
+  const forecastTop = line ? Math.max(line.from.value, line.to.value) : 0;
+  const top = Math.max(report.live.peak ?? 0, report.queue?.peak ?? 0, highestCap, forecastTop, 1);
   // Head room above the highest mark, for the peak's label.
   const y = { type: 'quantitative', scale: { domain: [0, Math.ceil(top * 1.15)], nice: true } } as const;
 
@@ -100,30 +115,78 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
     },
   } as unknown as TopLevelSpec);
 
-  const caps = series.points.filter((point) => point.cap !== null);
-  const lastCap = caps[caps.length - 1];
+  // The capacity as a line over time, not a single rule: a plan can change during the period. Points written
+  // before the `capacity` field existed draw the report's capacity instead.
+  const capacity = report.capacity.value;
+  const capacityValues = series.points.some((point) => point.capacity !== null)
+    ? series.points.map((point) => ({ time: point.time, capacity: point.capacity }))
+    : capacity === null
+      ? []
+      : [
+          { time: from, capacity },
+          { time: Date.parse(report.to), capacity },
+        ];
+  const lastCap = capacityValues.filter((point) => point.capacity !== null).at(-1);
   if (lastCap) {
-    // The cap as a line over time, not a single rule: a plan can change during the period.
     layers.push({
-      data: { values: series.points.map((point) => ({ time: point.time, cap: point.cap })) },
+      data: { values: capacityValues },
       layer: [
         {
           mark: {
             type: 'line',
-            color: CHART_COLORS.cap,
+            color: CHART_COLORS.capacity,
             strokeDash: [6, 4],
-            strokeWidth: 1.25,
+            strokeWidth: 1.5,
             interpolate: 'step-after',
           },
-          encoding: { x: xShared, y: { ...y, field: 'cap' } },
+          encoding: { x: xShared, y: { ...y, field: 'capacity' } },
         },
         {
           transform: [{ filter: `datum.time === ${lastCap.time}` }],
-          mark: { type: 'text', color: CHART_COLORS.cap, align: 'right', baseline: 'bottom', dy: -3 },
+          mark: {
+            type: 'text',
+            color: CHART_COLORS.capacity,
+            align: 'right',
+            baseline: 'bottom',
+            dy: -3,
+            fontSize: FONT_PX,
+          },
           encoding: {
             x: xShared,
-            y: { ...y, field: 'cap' },
-            text: { value: `plan cap ${lastCap.cap}` },
+            y: { ...y, field: 'capacity' },
+            text: { value: `capacity ${lastCap.capacity}` },
+          },
+        },
+      ],
+    } as unknown as TopLevelSpec);
+  }
+
+  if (line) {
+    const ends = [
+      { time: Date.parse(line.from.time), trend: line.from.value },
+      { time: Date.parse(line.to.time), trend: line.to.value },
+    ];
+    layers.push({
+      data: { values: ends },
+      layer: [
+        {
+          mark: { type: 'line', color: CHART_COLORS.forecast, strokeDash: [3, 3], strokeWidth: 1.5 },
+          encoding: { x: xShared, y: { ...y, field: 'trend' } },
+        },
+        {
+          transform: [{ filter: `datum.time === ${ends[1]?.time}` }],
+          mark: {
+            type: 'text',
+            color: CHART_COLORS.forecast,
+            align: 'right',
+            baseline: 'top',
+            dy: 4,
+            fontSize: FONT_PX,
+          },
+          encoding: {
+            x: xShared,
+            y: { ...y, field: 'trend' },
+            text: { value: `trend ${Math.round(line.to.value)}` },
           },
         },
       ],
@@ -158,6 +221,7 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
             dx: late ? -8 : 8,
             dy: -8,
             fontWeight: 'bold',
+            fontSize: FONT_PX + 1,
             color: CHART_COLORS.peak,
           },
           encoding: { x: xShared, y: { ...y, field: 'users' }, text: { field: 'label' } },
@@ -173,8 +237,22 @@ export function chartSpec(report: TargetReport, series: ChartSeries, size: Chart
     config: {
       font: 'Helvetica, Arial, sans-serif',
       view: { stroke: null },
-      axis: { labelColor: '#374151', titleColor: '#374151', domainColor: '#9ca3af', tickColor: '#9ca3af' },
-      legend: { labelColor: '#374151', symbolType: 'stroke', symbolStrokeWidth: 2 },
+      axis: {
+        labelColor: '#374151',
+        titleColor: '#374151',
+        domainColor: '#9ca3af',
+        tickColor: '#9ca3af',
+        labelFontSize: FONT_PX,
+        titleFontSize: FONT_PX + 1,
+      },
+      legend: {
+        labelColor: '#374151',
+        symbolType: 'stroke',
+        symbolStrokeWidth: 2,
+        labelFontSize: FONT_PX,
+        titleFontSize: FONT_PX + 1,
+      },
+      text: { fontSize: FONT_PX },
     },
     layer: layers,
   } as unknown as TopLevelSpec;

@@ -7,11 +7,11 @@ interface Row {
   p?: ProjectReport;
 }
 
-type Cell = string | number | null | undefined;
+type Cell = string | number | boolean | null | undefined;
 
 /** The figures a row shows of itself: the project's own when it is a project's row. */
 const own = (row: Row) => row.p ?? row.t;
-/** Figures only a target's row has (Metered's counters, the previous period): empty on a project's row. */
+/** Figures only a target's row has (plan counters, capacity, the previous period): empty on a project's row. */
 const targetOnly =
   (read: (t: TargetReport) => Cell) =>
   (row: Row): Cell =>
@@ -40,13 +40,14 @@ const COLUMNS: ReadonlyArray<readonly [string, (row: Row) => Cell]> = [
   ['peak_queued', (row) => own(row).queue?.peak],
   ['peak_queued_at', (row) => own(row).queue?.peakAt],
   ['queue_minutes', (row) => own(row).queue?.minutesNonEmpty],
-  ['plan_max_connections', targetOnly((t) => t.metered?.planMaxConnections)],
-  ['peak_pct_of_plan', targetOnly((t) => t.metered?.peakPercentOfPlan)],
-  ['metered_period_peak', targetOnly((t) => t.metered?.periodPeak)],
-  ['overage_connections_last', targetOnly((t) => t.metered?.overageConnections.last)],
-  ['overage_connections_max', targetOnly((t) => t.metered?.overageConnections.max)],
-  ['overage_messages_last', targetOnly((t) => t.metered?.overageMessages.last)],
-  ['overage_messages_max', targetOnly((t) => t.metered?.overageMessages.max)],
+  ['plan_max_connections', targetOnly((t) => t.plan?.planMaxConnections)],
+  ['peak_pct_of_plan', targetOnly((t) => t.plan?.peakPercentOfPlan)],
+  // Deprecated name of `plan_period_peak` (at the end), kept in place for one release.
+  ['metered_period_peak', targetOnly((t) => t.plan?.periodPeak)],
+  ['overage_connections_last', targetOnly((t) => t.plan?.overageConnections.last)],
+  ['overage_connections_max', targetOnly((t) => t.plan?.overageConnections.max)],
+  ['overage_messages_last', targetOnly((t) => t.plan?.overageMessages.last)],
+  ['overage_messages_max', targetOnly((t) => t.plan?.overageMessages.max)],
   ['previous_from', targetOnly((t) => t.previous.from)],
   ['previous_to', targetOnly((t) => t.previous.to)],
   ['previous_samples_present', targetOnly((t) => t.previous.samplesPresent)],
@@ -61,6 +62,22 @@ const COLUMNS: ReadonlyArray<readonly [string, (row: Row) => Cell]> = [
   ['project', (row) => row.p?.project],
   ['project_name', (row) => row.p?.name],
   ['region', (row) => row.p?.region],
+  ['coverage_warning', (row) => own(row).samples.coverageWarning],
+  ['capacity', targetOnly((t) => t.capacity.value)],
+  ['capacity_source', targetOnly((t) => t.capacity.source)],
+  ['peak_pct_of_capacity', targetOnly((t) => t.capacity.peakPercent)],
+  ['headroom', targetOnly((t) => t.capacity.headroom)],
+  ['minutes_at_or_above_capacity', targetOnly((t) => t.capacity.minutesAtOrAbove)],
+  ['minutes_above_90pct_capacity', targetOnly((t) => t.capacity.minutesAbove90Percent)],
+  ['demand_peak', targetOnly((t) => t.demand.peak)],
+  ['demand_peak_at', targetOnly((t) => t.demand.peakAt)],
+  ['forecast_method', targetOnly((t) => t.forecast.method)],
+  ['forecast_basis_days', targetOnly((t) => t.forecast.basisDays)],
+  ['forecast_next_period_peak', targetOnly((t) => t.forecast.nextPeriodPeak)],
+  ['capacity_reached_on', targetOnly((t) => t.forecast.capacityReachedOn)],
+  ['verdict', targetOnly((t) => t.verdict.level)],
+  ['verdict_reason', targetOnly((t) => t.verdict.reason)],
+  ['plan_period_peak', targetOnly((t) => t.plan?.periodPeak)],
 ];
 
 /**

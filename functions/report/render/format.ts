@@ -58,7 +58,7 @@ export function headings(report: Report): { title: string; comparison: string } 
   const { period, previous } = report;
   return {
     title: `Concurrency report ${period.label}: ${utcMinute(period.from)} → ${utcMinute(period.to)} UTC (${duration(period.from, period.to)})`,
-    comparison: `Compared with the ${duration(previous.from, previous.to)} before: ${utcMinute(previous.from)} → ${utcMinute(previous.to)} UTC`,
+    comparison: `Compared with ${utcMinute(previous.from)} → ${utcMinute(previous.to)} UTC (${duration(previous.from, previous.to)})`,
   };
 }
 
@@ -80,11 +80,12 @@ export function usageTable(targets: readonly TargetReport[]): TableData {
       'p95',
       'mean',
       'queue peak',
+      'queue peak at (UTC)',
       'queue minutes',
       'peak vs previous',
       'mean vs previous',
     ],
-    numeric: [false, true, false, true, true, true, true, true, true],
+    numeric: [false, true, false, true, true, true, false, true, true, true],
     rows: targets.map((t) => [
       t.target,
       ...usageCells(t),
@@ -94,7 +95,7 @@ export function usageTable(targets: readonly TargetReport[]): TableData {
   };
 }
 
-/** Peak, its time, p95, mean, queue peak and queue minutes: the usage columns of a target or a project. */
+/** Peak, its time, p95, mean, queue peak, its time and queue minutes: the usage columns of a target or a project. */
 function usageCells(figures: Pick<TargetReport, 'live' | 'queue'>): string[] {
   const { live, queue } = figures;
   return [
@@ -103,8 +104,50 @@ function usageCells(figures: Pick<TargetReport, 'live' | 'queue'>): string[] {
     num(live.p95),
     num(live.mean, 1),
     num(queue?.peak),
+    utcMinute(queue?.peakAt ?? null),
     queue ? String(queue.minutesNonEmpty) : NONE,
   ];
+}
+
+/**
+ * Against the capacity: its value and source, the peak's share, headroom, minutes at or near it, the demand peak
+ * and when, the forecast and the verdict, one row per target.
+ */
+export function capacityTable(targets: readonly TargetReport[]): TableData {
+  return {
+    header: [
+      'target',
+      'capacity',
+      'peak of capacity',
+      'headroom',
+      'min at cap',
+      'min ≥ 90 %',
+      'demand peak',
+      'demand peak at (UTC)',
+      'next period (trend)',
+      'cap reached on',
+      'verdict',
+    ],
+    numeric: [false, true, true, true, true, true, true, false, true, false, false],
+    rows: targets.map((t) => [
+      t.target,
+      t.capacity.value === null ? NONE : `${t.capacity.value} (${t.capacity.source})`,
+      percent(t.capacity.peakPercent),
+      num(t.capacity.headroom),
+      String(t.capacity.minutesAtOrAbove),
+      String(t.capacity.minutesAbove90Percent),
+      num(t.demand.peak),
+      utcMinute(t.demand.peakAt),
+      num(t.forecast.nextPeriodPeak, 0),
+      t.forecast.capacityReachedOn ?? NONE,
+      t.verdict.level,
+    ]),
+  };
+}
+
+/** Each target's verdict with its reason, one line each: `name: level — reason`. */
+export function verdictLines(targets: readonly TargetReport[]): string[] {
+  return targets.map((t) => `${t.target}: ${t.verdict.level} — ${t.verdict.reason}`);
 }
 
 /** Samples present against expected: a gap in collection shows here, not as a quiet period. */
@@ -119,9 +162,15 @@ export function coverageTable(targets: readonly TargetReport[]): TableData {
       String(t.samples.present),
       String(t.samples.expected),
       String(t.samples.missing),
-      percent(t.samples.coveragePercent),
+      coverageText(t.samples),
     ]),
   };
+}
+
+/** The coverage, marked `!` when it is below the `--coverage-warn` threshold. */
+export function coverageText(samples: TargetReport['samples']): string {
+  const text = percent(samples.coveragePercent);
+  return samples.coverageWarning ? `${text} !` : text;
 }
 
 /**
@@ -144,7 +193,7 @@ export function projectTable(
         ...usageCells(p),
         String(p.samples.present),
         String(p.samples.expected),
-        percent(p.samples.coveragePercent),
+        coverageText(p.samples),
       ];
       rows.push(withTarget ? [t.target, ...row] : row);
     }
@@ -158,12 +207,13 @@ export function projectTable(
     'p95',
     'mean',
     'queue peak',
+    'queue peak at (UTC)',
     'queue minutes',
     'samples present',
     'expected',
     'coverage',
   ];
-  const numeric = [false, false, true, false, true, true, true, true, true, true, true];
+  const numeric = [false, false, true, false, true, true, true, false, true, true, true, true];
   return withTarget
     ? { header: ['target', ...header], numeric: [false, ...numeric], rows }
     : { header, numeric, rows };
@@ -175,10 +225,10 @@ function projectLabel(project: ProjectReport, siblings: readonly ProjectReport[]
   return shared ? `${project.name} (${project.project})` : project.name;
 }
 
-/** Metered targets: the peak against the plan's cap, and the overage counters; `undefined` when there is none. */
-export function meteredTable(targets: readonly TargetReport[]): TableData | undefined {
-  const metered = targets.filter((t) => t.metered !== null);
-  if (metered.length === 0) return undefined;
+/** Targets with plan figures: the peak against the plan's cap, and the overage counters; `undefined` when none. */
+export function planTable(targets: readonly TargetReport[]): TableData | undefined {
+  const withPlan = targets.filter((t) => t.plan !== null);
+  if (withPlan.length === 0) return undefined;
   return {
     header: [
       'target',
@@ -190,8 +240,8 @@ export function meteredTable(targets: readonly TargetReport[]): TableData | unde
       'overage messages (last / max)',
     ],
     numeric: [false, true, true, true, true, true, true],
-    rows: metered.map((t) => {
-      const m = t.metered as NonNullable<TargetReport['metered']>;
+    rows: withPlan.map((t) => {
+      const m = t.plan as NonNullable<TargetReport['plan']>;
       return [
         t.target,
         num(t.live.peak),

@@ -1,15 +1,17 @@
 import type { ProjectReport, Report, TargetReport } from '../model.js';
 import { CHART_COLORS, renderChartSvg } from './chart.js';
 import {
+  capacityTable,
   changeText,
   counter,
   coverageTable,
   duration,
   headings,
   interval,
-  meteredTable,
+  NONE,
   num,
   percent,
+  planTable,
   projectTable,
   type TableData,
   usageTable,
@@ -40,13 +42,20 @@ export async function renderHtml(report: Report): Promise<string> {
   const sections: string[] = [];
   sections.push(tableSection('Usage', usageTable(report.targets)));
   sections.push(
-    tableSection('Samples present vs expected', coverageTable(report.targets), (row) => {
-      const target = report.targets[row] as TargetReport;
-      return target.samples.missing > 0 ? 'gap' : '';
+    tableSection('Capacity and verdict', capacityTable(report.targets), (row) => {
+      const level = (report.targets[row] as TargetReport).verdict.level;
+      return level === 'upgrade' ? 'over' : level === 'watch' ? 'gap' : '';
     }),
   );
-  const metered = meteredTable(report.targets);
-  if (metered) sections.push(tableSection('Metered plan and overage', metered));
+  sections.push(
+    tableSection(
+      `Samples present vs expected (flagged below ${report.coverageWarnPercent} %)`,
+      coverageTable(report.targets),
+      (row) => ((report.targets[row] as TargetReport).samples.coverageWarning ? 'gap' : ''),
+    ),
+  );
+  const plan = planTable(report.targets);
+  if (plan) sections.push(tableSection('Plan and overage', plan));
   for (const target of report.targets) sections.push(await targetSection(report, target));
   const discovering = report.targets.some((target) => target.projects !== null);
   const projectsNote = discovering
@@ -75,7 +84,8 @@ ${sections.join('\n')}
 <footer>
 <p>All times UTC. Peak time: the first minute the peak was reached. p95: nearest rank, as InfluxQL's <code>percentile()</code>.
 Mean: over the samples present; a gap in collection counts as missing samples, never as zero users.
-Queue minutes: minutes with at least one sample whose queue was above 0.${escapeHtml(projectsNote)} Generated ${escapeHtml(utcMinute(report.generatedAt))} UTC.</p>
+Queue minutes: minutes with at least one sample whose queue was above 0. Demand: live plus queued at one sample time.
+Verdict: upgrade when demand peaked above the capacity or live users were at or above it in 60 minutes or more; watch when p95 is at or above 80 % of it or the trend of daily demand peaks (Theil–Sen, 90 days) reaches it within 90 days; oversized when the peak is below 40 % of it; unknown without a capacity.${escapeHtml(projectsNote)} Generated ${escapeHtml(utcMinute(report.generatedAt))} UTC.</p>
 </footer>
 </body>
 </html>
@@ -132,7 +142,7 @@ function projectsBlock(target: TargetReport): string {
   const top = Math.max(...projects.map((project) => project.live.peak ?? Number.NEGATIVE_INFINITY));
   const rowClass = (row: number) => {
     const project = projects[row] as ProjectReport;
-    const classes = [project.live.peak === top ? 'top' : '', project.samples.missing > 0 ? 'gap' : ''];
+    const classes = [project.live.peak === top ? 'top' : '', project.samples.coverageWarning ? 'gap' : ''];
     return classes.filter(Boolean).join(' ');
   };
   const count = `${projects.length} project${projects.length === 1 ? '' : 's'}`;
@@ -158,19 +168,42 @@ async function targetSection(report: Report, target: TargetReport): Promise<stri
   if (target.queue) {
     figures.push(['Queue peak', num(target.queue.peak), `${target.queue.minutesNonEmpty} min with a queue`]);
   }
-  if (target.metered) {
+  if (target.queue) {
     figures.push([
-      'Peak of plan cap',
-      percent(target.metered.peakPercentOfPlan),
-      `cap ${num(target.metered.planMaxConnections)}; overage conn. ${counter(target.metered.overageConnections)}`,
-      (target.metered.peakPercentOfPlan ?? 0) >= 100 ? 'over' : undefined,
+      'Demand peak',
+      num(target.demand.peak),
+      target.demand.peakAt ? `live + queued, ${utcMinute(target.demand.peakAt)} UTC` : 'no sample',
     ]);
   }
-  const gap = target.samples.missing > 0;
+  const { capacity, forecast, verdict } = target;
+  if (capacity.value !== null) {
+    figures.push([
+      'Peak of capacity',
+      percent(capacity.peakPercent),
+      `capacity ${capacity.value} (${capacity.source}); headroom ${num(capacity.headroom)}; ${capacity.minutesAtOrAbove} min at it, ${capacity.minutesAbove90Percent} min ≥ 90 %`,
+      (capacity.peakPercent ?? 0) >= 100 ? 'over' : undefined,
+    ]);
+  }
+  figures.push([
+    'Forecast',
+    forecast.nextPeriodPeak === null ? NONE : num(forecast.nextPeriodPeak),
+    forecast.nextPeriodPeak === null
+      ? `${forecast.basisDays} days of data (14 needed)`
+      : `next period's peak (trend of ${forecast.basisDays} days)${forecast.capacityReachedOn ? `; capacity on ${forecast.capacityReachedOn}` : ''}`,
+  ]);
+  if (target.plan) {
+    figures.push([
+      'Peak of plan cap',
+      percent(target.plan.peakPercentOfPlan),
+      `cap ${num(target.plan.planMaxConnections)}; overage conn. ${counter(target.plan.overageConnections)}`,
+      (target.plan.peakPercentOfPlan ?? 0) >= 100 ? 'over' : undefined,
+    ]);
+  }
+  const gap = target.samples.coverageWarning;
   figures.push([
     'Samples',
     percent(target.samples.coveragePercent),
-    `${target.samples.present} of ${target.samples.expected}${gap ? ` (${target.samples.missing} missing)` : ''}`,
+    `${target.samples.present} of ${target.samples.expected}${target.samples.missing > 0 ? ` (${target.samples.missing} missing)` : ''}`,
     gap ? 'gap' : undefined,
   ]);
   const series = report.charts.get(target.target);
@@ -187,6 +220,7 @@ ${figures
   )
   .join('\n')}
 </dl>
+<p class="verdict ${verdict.level}"><strong>${escapeHtml(verdict.level)}</strong> ${escapeHtml(verdict.reason)}</p>
 ${chart}
 ${projectsBlock(target)}
 </section>`;
@@ -198,7 +232,11 @@ function caption(target: TargetReport, bucketMs: number): string {
   const bucket = minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
   const peak = target.live.peak === null ? 'no sample in the period' : `the peak is marked`;
   const gaps = target.samples.missing > 0 ? '; shaded: no sample collected' : '';
-  return `${what} over ${duration(target.from, target.to)}, highest value per ${bucket} (${peak}${gaps}).`;
+  const capacity = target.capacity.value === null ? '' : '; dashed red: capacity';
+  const trend = target.forecast.line
+    ? '; dotted violet: trend of the daily demand peaks to the end of the next period'
+    : '';
+  return `${what} over ${duration(target.from, target.to)}, highest value per ${bucket} (${peak}${gaps}${capacity}${trend}).`;
 }
 
 /** HTML text and attribute escaping. */
@@ -216,7 +254,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; background: #f3f4f6; color: #111827;
   font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header, main, footer { max-width: 980px; margin: 0 auto; padding: 0 24px; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 32px; padding-bottom: 8px; }
 .kicker { margin: 0; text-transform: uppercase; letter-spacing: .08em; font-size: 12px; color: ${CHART_COLORS.live}; font-weight: 600; }
 h1 { margin: 4px 0 8px; font-size: 28px; }
@@ -242,6 +280,12 @@ dd.note { font-size: 12px; font-weight: normal; color: #6b7280; }
 figure.chart { margin: 0; overflow-x: auto; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 12px; color: #6b7280; margin-top: 4px; }
+.verdict { margin: 0 0 12px; padding: 8px 10px; border-radius: 6px; border: 1px solid #e5e7eb; }
+.verdict strong { text-transform: uppercase; font-size: 12px; letter-spacing: .06em; margin-right: 6px; }
+.verdict.upgrade { background: #fee2e2; border-color: #dc2626; }
+.verdict.watch { background: #fef3c7; border-color: #f59e0b; }
+.verdict.oversized { background: #e0f2fe; border-color: #0284c7; }
+tr.over td { background: #fee2e2; }
 footer { color: #6b7280; font-size: 12px; padding-bottom: 32px; }
 code { font-size: 12px; }
 @media print { body { background: #fff; } section { break-inside: avoid; border: none; padding: 8px 0; } }

@@ -1,14 +1,34 @@
 import type { Report } from '../model.js';
-import { coverageTable, headings, meteredTable, projectTable, type TableData, usageTable } from './format.js';
+import {
+  capacityTable,
+  coverageTable,
+  headings,
+  planTable,
+  projectTable,
+  type TableData,
+  usageTable,
+  verdictLines,
+} from './format.js';
 
 /** `--format md`: the terminal report's tables as GitHub-flavoured Markdown, for a wiki page or a ticket. */
 export function renderMarkdown(report: Report): string {
   const { title, comparison } = headings(report);
   const parts = [`# ${title}`, comparison];
   parts.push('## Usage', markdownTable(usageTable(report.targets)));
-  parts.push('## Samples present vs expected', markdownTable(coverageTable(report.targets)));
-  const metered = meteredTable(report.targets);
-  if (metered) parts.push('## Metered plan and overage', markdownTable(metered));
+  parts.push(
+    '## Capacity and verdict',
+    markdownTable(capacityTable(report.targets)),
+    verdictLines(report.targets)
+      .map((line) => `- ${line}`)
+      .join('\n'),
+  );
+  parts.push(
+    '## Samples present vs expected',
+    `Coverage below ${report.coverageWarnPercent} % is marked !.`,
+    markdownTable(coverageTable(report.targets)),
+  );
+  const plan = planTable(report.targets);
+  if (plan) parts.push('## Plan and overage', markdownTable(plan));
   const projects = projectTable(report.targets);
   if (projects) {
     parts.push(

@@ -1,5 +1,14 @@
 import type { Report } from '../model.js';
-import { coverageTable, headings, meteredTable, projectTable, type TableData, usageTable } from './format.js';
+import {
+  capacityTable,
+  coverageTable,
+  headings,
+  planTable,
+  projectTable,
+  type TableData,
+  usageTable,
+  verdictLines,
+} from './format.js';
 
 /**
  * The default `--format table`: aligned columns for a terminal, one block per kind of figure; the discovered
@@ -9,9 +18,13 @@ export function renderTable(report: Report): string {
   const { title, comparison } = headings(report);
   const blocks = [`${title}\n${comparison}`];
   if (report.targets.length === 0) return `${blocks[0]}\n\nNo targets.\n`;
-  blocks.push(aligned(usageTable(report.targets)), aligned(coverageTable(report.targets)));
-  const metered = meteredTable(report.targets);
-  if (metered) blocks.push(aligned(metered));
+  blocks.push(
+    aligned(usageTable(report.targets)),
+    `Capacity\n${aligned(capacityTable(report.targets))}\n\n${verdictLines(report.targets).join('\n')}`,
+    aligned(coverageTable(report.targets)),
+  );
+  const plan = planTable(report.targets);
+  if (plan) blocks.push(aligned(plan));
   const projects = projectTable(report.targets);
   if (projects) blocks.push(`Per project (discovered)\n${aligned(projects)}`);
   return `${blocks.join('\n\n')}\n`;

@@ -88,6 +88,8 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
       period_start: usage.periodStartUnix,
       period_end: usage.periodEndUnix,
       plan: usage.plan.name,
+      // No capacity in the config: the plan's cap is the capacity.
+      capacity: usage.plan.maxConcurrentConnections,
     });
 
     const fieldTypes = await influxd.rows('SHOW FIELD KEYS FROM concurrency', V1_DB);
@@ -103,6 +105,7 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
       plan_max_messages: 'integer',
       period_start: 'integer',
       period_end: 'integer',
+      capacity: 'integer',
       plan: 'string',
     });
     const runTypes = await influxd.rows('SHOW FIELD KEYS FROM collector_run', V1_DB);

@@ -1,8 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
 import { SecretsManagerSource } from '../../../functions/secrets/secrets-manager.js';
+import { SecretError } from '../../../functions/secrets/source.js';
 import {
   DEFAULT_SIMULATOR_CREDENTIALS,
   simulatorConfig,
@@ -110,6 +113,31 @@ describe('credentials from Secrets Manager through the real SDK client', () => {
       expect(log.lines.join('\n')).not.toContain(DEFAULT_SIMULATOR_CREDENTIALS.streampixel.userId);
     } finally {
       for (const [name, value] of Object.entries(simulatorSecrets())) standIn.set(name, value);
+    }
+  });
+});
+
+describe('a Secrets Manager endpoint that accepts and never answers', () => {
+  it('fails the read within its deadline (two attempts, each socket destroyed), naming the secret', async () => {
+    const sockets = new Set<Socket>();
+    const stall = createServer(() => {});
+    stall.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = `http://127.0.0.1:${(stall.address() as AddressInfo).port}`;
+    try {
+      const source = new SecretsManagerSource({ requestTimeoutMs: 400 });
+      const started = Date.now();
+      const error = await source.get('collector/streampixel').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SecretError);
+      expect((error as Error).message).toMatch(/collector\/streampixel.*cannot be read from Secrets Manager/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The SDK destroyed what it opened: nothing is left to keep a process alive.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([...sockets].filter((socket) => !socket.destroyed)).toEqual([]);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = standIn.url;
+      stall.closeAllConnections();
+      await new Promise((resolve) => stall.close(resolve));
     }
   });
 });

@@ -9,7 +9,12 @@ import {
   alertProvisioning,
   CONSECUTIVE_SAMPLES,
   LOOKBACK_SECONDS,
+  NEAR_CAPACITY_MINUTES,
+  OVERAGE_MINUTES,
   QUEUE_THRESHOLD,
+  STALE_BUCKET_SECONDS,
+  STALE_LOOKBACK_SECONDS,
+  SUCCESS_MINUTES,
 } from '../../../dashboards/src/alerts.js';
 import { FOLDER } from '../../../dashboards/src/provisioning.js';
 import { type Influxd, type InfluxSeries, startInfluxd } from '../../../devtools/influxd.js';
@@ -71,6 +76,12 @@ const SP_A_GAP = { from: at('20:20:00'), to: at('20:25:00') };
 /** sp-b timed out for two minutes, chat was refused for two. */
 const SP_B_TIMEOUTS = { from: at('20:30:00'), to: at('20:32:00') };
 const CHAT_AUTH = { from: at('20:45:00'), to: at('20:47:00') };
+/** chat stopped writing anything at 20:55: stale for the last 5 minutes, ten of its 30 s intervals. */
+const CHAT_STOPPED = at('20:55:00');
+/** The capacities the collector wrote: sp-a 30, sp-c 5 (always at it), sp-all 120 on every project's point. */
+const CAPACITY: Record<string, number> = { 'sp-a': 30, 'sp-c': 5, 'sp-all': 120 };
+/** sp-b missed a sample at 20:50 (the run came too late for its slot). */
+const SP_B_MISSED = at('20:50:00');
 /** sp-b reaches its peak twice: the peak table must show the first time. */
 const SP_B_PEAK = 60;
 const SP_B_PEAK_TIMES = [at('20:10:20'), at('20:40:00')];
@@ -124,6 +135,7 @@ function seedPoints(): Point[] {
     let times: number[] = [];
     for (let t = FROM; t < TO; t += target.stepMs) times.push(t);
     if (target.name === 'sp-c') times = [at('20:58:00'), at('20:59:00')];
+    if (target.name === 'chat') times = times.filter((time) => time < CHAT_STOPPED);
     let periodPeak = 0;
     times.forEach((time, k) => {
       const runTags = { target: target.name, provider: target.provider, endpoint: target.endpoint };
@@ -131,6 +143,15 @@ function seedPoints(): Point[] {
         (target.name === 'sp-b' && within(time, SP_B_TIMEOUTS)) ||
         (target.name === 'chat' && within(time, CHAT_AUTH));
       if (target.name === 'sp-a' && within(time, SP_A_GAP)) return;
+      if (target.name === 'sp-b' && time === SP_B_MISSED) {
+        points.push({
+          measurement: 'collector_run',
+          tags: { ...runTags, project: target.project, outcome: 'missed' },
+          fields: { up: 0, duration_ms: 0, http_status: 0, attempts: 0 },
+          time,
+        });
+        return;
+      }
       if (failed) {
         const timeout = target.name === 'sp-b';
         points.push({
@@ -167,6 +188,7 @@ function seedPoints(): Point[] {
             fromEnd <= last.length ? (last[last.length - fromEnd] as number) : k % 5 === 0 ? 2 : 0;
           if (target.name === 'sp-b' && SP_B_PEAK_TIMES.includes(time)) fields.live = SP_B_PEAK;
           if (target.name === 'sp-c') fields.live = 5;
+          if (CAPACITY[target.name] !== undefined) fields.capacity = CAPACITY[target.name] as number;
           break;
         }
         case 'imkit':
@@ -177,6 +199,7 @@ function seedPoints(): Point[] {
           periodPeak = Math.max(periodPeak, fields.live);
           fields.period_peak = periodPeak;
           fields.plan_max_connections = time < at('20:30:00') ? 1000 : 1500;
+          fields.capacity = fields.plan_max_connections;
           fields.overage_connections = k < 30 ? 0 : 2;
           fields.overage_messages = k * 10;
           break;
@@ -208,7 +231,12 @@ function seedPoints(): Point[] {
       let live = base + ((k * 13) % 29);
       if (project.name === 'eu-002' && EU_002_PEAK_TIMES.includes(time)) live = EU_002_PEAK;
       const queued = fromEnd <= last.length ? (last[last.length - fromEnd] as number) : k % 7 === 0 ? 1 : 0;
-      points.push({ measurement: 'concurrency', tags, fields: { live, queued }, time });
+      points.push({
+        measurement: 'concurrency',
+        tags,
+        fields: { live, queued, capacity: CAPACITY[DISCOVERING.name] as number },
+        time,
+      });
       points.push({
         measurement: 'collector_run',
         tags: {
@@ -347,6 +375,37 @@ const withKey = (points: Point[]) =>
   }));
 const RUN_TAGS = ['provider', 'target'];
 
+/**
+ * The account total per target and sample time, as one `concurrency` point per target and time: `live` and
+ * `queued` summed (absent when no point had it), `capacity` the highest.
+ */
+function totals(points: Point[]): Point[] {
+  const byKey = new Map<string, Point>();
+  for (const point of points) {
+    const key = `${point.tags.target}@${point.time}`;
+    const total = byKey.get(key);
+    if (!total) {
+      const fields: Record<string, number> = { live: num(point, 'live') };
+      for (const field of ['queued', 'capacity'])
+        if (point.fields[field] !== undefined) fields[field] = num(point, field);
+      byKey.set(key, { ...point, tags: { target: point.tags.target as string }, fields });
+      continue;
+    }
+    total.fields.live = num(total, 'live') + num(point, 'live');
+    if (point.fields.queued !== undefined)
+      total.fields.queued = ((total.fields.queued as number) ?? 0) + num(point, 'queued');
+    if (point.fields.capacity !== undefined)
+      total.fields.capacity = Math.max((total.fields.capacity as number) ?? 0, num(point, 'capacity'));
+  }
+  return [...byKey.values()].sort((a, b) => a.time - b.time);
+}
+
+/** The highest of a field over the points that have it; `null` when none has. */
+const maxOrNull = (points: Point[], field: string) => {
+  const values = points.filter((p) => p.fields[field] !== undefined).map((p) => num(p, field));
+  return values.length ? Math.max(...values) : null;
+};
+
 /** The `GROUP BY time(interval), tag fill(null)` answer: every bucket of the range, per tag value. */
 function buckets(
   points: Point[],
@@ -408,30 +467,74 @@ type Check = (series: InfluxSeries[], ctx: GrafanaContext) => void;
 /** What each panel's query must answer, by panel title. */
 const PANEL_CHECKS: Record<string, Check> = {
   'Live users per target': (series, ctx) => {
-    const points = selected('concurrency', ctx, CONCURRENCY_TAGS);
-    expectSeries(series, buckets(points, ctx, 'target', max('live')), 'target');
+    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS));
+    const reduce = (inBucket: Point[]) => {
+      const capacity = maxOrNull(inBucket, 'capacity');
+      return [...max('live')(inBucket), capacity, capacity === null ? null : capacity * 0.9];
+    };
+    expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
+  },
+  'Live users as % of capacity': (series, ctx) => {
+    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS));
+    const reduce = (inBucket: Point[]) => {
+      const capacity = maxOrNull(inBucket, 'capacity');
+      return [capacity === null ? null : (Math.max(...inBucket.map((p) => num(p, 'live'))) / capacity) * 100];
+    };
+    expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
   },
   'Queue per target': (series, ctx) => {
-    const points = selected('concurrency', ctx, CONCURRENCY_TAGS).filter(
+    // Targets without a queue have no series.
+    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter(
       (p) => p.fields.queued !== undefined,
     );
-    expectSeries(series, buckets(points, ctx, 'target', max('queued')), 'target');
+    const reduce = (inBucket: Point[]) => [maxOrNull(inBucket, 'queued')];
+    expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
   },
   'Live users now': (series, ctx) => {
-    const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
+    const groups = byTag(totals(selected('concurrency', ctx, CONCURRENCY_TAGS)), 'target');
     expect(series.map((s) => s.tags?.target).sort()).toEqual([...groups.keys()].sort());
     for (const [key, points] of groups) {
-      // A lone selector answers with the time of the point it picked. Several projects of one target share
-      // the latest time: the stat shows one of them (the per-project row has each).
-      const time = last(points).time;
-      const values = points.filter((point) => point.time === time).map((point) => num(point, 'live'));
-      const [row] = series.find((s) => s.tags?.target === key)?.values ?? [];
-      expect(row?.[0], key).toBe(time);
-      expect(values, key).toContain(row?.[1]);
+      // The account total at the latest sample time: one figure even for a target of several projects.
+      const latest = last(points);
+      expect(series.find((s) => s.tags?.target === key)?.values, key).toEqual([
+        [latest.time, num(latest, 'live')],
+      ]);
     }
   },
-  'Peak over the selected range': (series, ctx) => {
+  'Headroom now': (series, ctx) => {
+    const groups = byTag(
+      totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter((p) => p.fields.capacity !== undefined),
+      'target',
+    );
+    const expected = new Map(
+      [...groups].map(([key, points]) => [
+        key,
+        [[ctx.from, num(last(points), 'capacity') - num(last(points), 'live')]],
+      ]),
+    );
+    expectSeries(series, expected, 'target');
+  },
+  'Month-to-date peak vs capacity': (series, ctx) => {
+    const groups = byTag(
+      totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter((p) => p.fields.capacity !== undefined),
+      'target',
+    );
+    const expected = new Map(
+      [...groups].map(([key, points]) => [
+        key,
+        [[ctx.from, (Math.max(...points.map((p) => num(p, 'live'))) / num(last(points), 'capacity')) * 100]],
+      ]),
+    );
+    expectSeries(series, expected, 'target');
+  },
+  'Age of the latest sample': (series, ctx) => {
     const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
+    expect(series.map((s) => s.tags?.target).sort()).toEqual([...groups.keys()].sort());
+    for (const [key, points] of groups)
+      expect(series.find((s) => s.tags?.target === key)?.values[0]?.[0], key).toBe(last(points).time);
+  },
+  'Peak over the selected range': (series, ctx) => {
+    const groups = byTag(totals(selected('concurrency', ctx, CONCURRENCY_TAGS)), 'target');
     const expected = new Map(
       [...groups].map(([key, points]) => {
         const peak = Math.max(...points.map((p) => num(p, 'live')));
@@ -465,7 +568,7 @@ const PANEL_CHECKS: Record<string, Check> = {
     );
     expectSeries(byTargetAndName(series), expected, 'key');
   },
-  'Live vs plan cap (Metered)': (series, ctx) => {
+  'Live vs plan cap': (series, ctx) => {
     const points = selected('concurrency', ctx, CONCURRENCY_TAGS).filter(
       (p) => p.tags.provider === 'metered',
     );
@@ -476,7 +579,7 @@ const PANEL_CHECKS: Record<string, Check> = {
     expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
     for (const s of series) expect(s.columns).toEqual(['time', 'live', 'plan cap']);
   },
-  'Metered usage (latest)': (series, ctx) => {
+  'Plan usage (latest)': (series, ctx) => {
     const groups = byTag(
       selected('concurrency', ctx, CONCURRENCY_TAGS).filter((p) => p.tags.provider === 'metered'),
       'target',
@@ -515,14 +618,37 @@ const PANEL_CHECKS: Record<string, Check> = {
       for (const [outcome, runs] of byTag(points, 'outcome')) {
         const latest = last(runs);
         expected.set(`${key}/${outcome}`, [
-          [ctx.from, runs.length, latest.fields.http_status, latest.fields.error],
+          [ctx.from, runs.length, latest.fields.http_status, latest.fields.error ?? null],
         ]);
       }
     }
     const keyed = series.map((s) => ({ ...s, tags: { key: `${s.tags?.target}/${s.tags?.outcome}` } }));
     expectSeries(keyed, expected, 'key');
   },
+  'Failed samples': (series, ctx) =>
+    annotationCheck(series, ctx, (outcome) => outcome !== 'ok' && outcome !== 'missed'),
+  'Missed samples': (series, ctx) => annotationCheck(series, ctx, (outcome) => outcome === 'missed'),
 };
+
+/** An annotation query answers one row per failed (or missed) sample, with its outcome, target and error. */
+function annotationCheck(
+  series: InfluxSeries[],
+  ctx: GrafanaContext,
+  wanted: (outcome: string) => boolean,
+): void {
+  const runs = selected('collector_run', ctx, RUN_TAGS).filter((p) => wanted(p.tags.outcome as string));
+  const rows = series.flatMap((s) =>
+    s.values.map((row) => Object.fromEntries(s.columns.map((column, i) => [column, row[i]]))),
+  );
+  const key = (time: unknown, target: unknown, outcome: unknown) => `${time} ${target} ${outcome}`;
+  expect(rows.map((row) => key(row.time, row.target, row.outcome)).sort()).toEqual(
+    runs.map((p) => key(p.time, p.tags.target, p.tags.outcome)).sort(),
+  );
+  for (const row of rows) {
+    const run = runs.find((p) => p.time === row.time && p.tags.target === row.target);
+    expect(row.error ?? null).toBe(run?.fields.error ?? null);
+  }
+}
 
 interface PanelQuery {
   panel: string;
@@ -547,6 +673,10 @@ function dashboardQueries(): { panels: PanelQuery[]; variables: Record<string, s
     for (const inner of (panel.panels ?? []) as (typeof panel)[]) visit(inner);
   };
   for (const panel of json.panels) visit(panel);
+  for (const annotation of json.annotations?.list ?? []) {
+    if (annotation.target)
+      panels.push({ panel: annotation.name, refId: 'annotation', query: annotation.target.query });
+  }
   const variables: Record<string, string> = {};
   for (const variable of json.templating.list)
     if (variable.type === 'query') variables[variable.name] = variable.query;
@@ -573,8 +703,9 @@ describe("Grafana's expansion, as the tests apply it", () => {
 describe('every dashboard query against InfluxDB', () => {
   const { panels, variables } = dashboardQueries();
 
-  it('has an expectation for every panel query, and there are thirteen panels with a query', () => {
+  it('has an expectation for every panel and annotation query: seventeen panels and two annotations', () => {
     expect(panels.map((query) => query.panel).sort()).toEqual(Object.keys(PANEL_CHECKS).sort());
+    expect(panels).toHaveLength(19);
   });
 
   for (const [name, ctx] of Object.entries(CONTEXTS)) {
@@ -607,6 +738,7 @@ describe('every dashboard query against InfluxDB', () => {
     expect(failed.map((s) => `${s.tags?.target}/${s.tags?.outcome}`).sort()).toEqual([
       'chat/auth',
       'signalling/auth',
+      'sp-b/missed',
       'sp-b/timeout',
     ]);
   });
@@ -667,16 +799,133 @@ describe('every dashboard query against InfluxDB', () => {
   });
 });
 
-describe('the alert rule, evaluated as Grafana would at 21:00', () => {
-  const rule = alertProvisioning(FOLDER).groups[0]?.rules[0] as {
-    condition: string;
-    data: {
-      refId: string;
-      datasourceUid: string;
-      relativeTimeRange: { from: number; to: number };
-      model: Record<string, string>;
-    }[];
-  };
+interface ProvisionedRule {
+  uid: string;
+  condition: string;
+  noDataState: string;
+  data: {
+    refId: string;
+    datasourceUid: string;
+    relativeTimeRange: { from: number; to: number };
+    model: Record<string, string>;
+  }[];
+}
+
+function ruleOf(uid: string): ProvisionedRule {
+  const rules = alertProvisioning(FOLDER).groups[0]?.rules as unknown as ProvisionedRule[];
+  return rules.find((rule) => rule.uid === uid) as ProvisionedRule;
+}
+
+/**
+ * Runs a rule's InfluxDB queries at 21:00 over their relative ranges, reduces each to its last value per
+ * instance, evaluates its Math condition, and returns the values and the instances that fire.
+ */
+async function evaluateRule(
+  rule: ProvisionedRule,
+): Promise<{ values: Record<string, Map<string, number>>; firing: string[] }> {
+  const values: Record<string, Map<string, number>> = {};
+  for (const query of rule.data.filter((q) => q.datasourceUid !== '__expr__')) {
+    const range = query.relativeTimeRange;
+    const ctx: GrafanaContext = {
+      from: TO - range.from * S,
+      to: TO - range.to * S,
+      intervalMs: 1000,
+      variables: {},
+    };
+    const series = await run(query.model.query as string, ctx);
+    values[query.refId] = new Map(series.map((s) => [alertKey(s), s.values.at(-1)?.[1] as number]));
+  }
+  for (const query of rule.data.filter((q) => q.model.type === 'reduce')) {
+    expect(query.model).toMatchObject({ reducer: 'last' });
+    values[query.refId] = values[query.model.expression as string] as Map<string, number>;
+  }
+  const math = rule.data.find((q) => q.refId === rule.condition)?.model as Record<string, string>;
+  expect(math.type).toBe('math');
+  const instances = new Set(Object.values(values).flatMap((map) => [...map.keys()]));
+  const firing = [...instances].filter(
+    (key) => evaluateMath(math.expression as string, (ref) => values[ref]?.get(key) ?? Number.NaN) !== 0,
+  );
+  return { values, firing: firing.sort() };
+}
+
+describe('the other alert rules, evaluated as Grafana would at 21:00', () => {
+  const lastInRange = (from: number) => POINTS.filter((p) => p.time >= from && p.time <= TO);
+
+  it('stale data: chat, silent since 20:55, ten of its 30 s intervals; no data alerts', async () => {
+    const rule = ruleOf('concurrency-stale-data');
+    expect(rule.noDataState).toBe('Alerting');
+    const { values, firing } = await evaluateRule(rule);
+    const window = lastInRange(TO - STALE_LOOKBACK_SECONDS * S).filter(
+      (p) => p.measurement === 'concurrency',
+    );
+    for (const [target, points] of byTag(window, 'target')) {
+      const latest = Math.max(...points.map((p) => p.time));
+      // Empty 5 s buckets after the one of the latest point, up to the one of 21:00.
+      const bucket = (time: number) => Math.floor(time / (STALE_BUCKET_SECONDS * S));
+      expect(values.A?.get(target), target).toBe((bucket(TO) - bucket(latest)) * STALE_BUCKET_SECONDS);
+      const perSeries = byTag(withKey(points), 'key');
+      const gaps = [...perSeries.values()].flatMap((own) =>
+        own.slice(1).map((p, i) => (p.time - (own[i] as Point).time) / S),
+      );
+      if (gaps.length) expect(values.B?.get(target), target).toBe(Math.min(...gaps));
+    }
+    expect(firing).toEqual(['chat']);
+  });
+
+  it('near capacity: sp-c, at its capacity of 5 in both samples of the last 5 minutes', async () => {
+    const { values, firing } = await evaluateRule(ruleOf('concurrency-near-capacity'));
+    const window = totals(
+      lastInRange(TO - NEAR_CAPACITY_MINUTES * MIN).filter((p) => p.measurement === 'concurrency'),
+    ).filter((p) => p.fields.capacity !== undefined);
+    for (const [target, points] of byTag(window, 'target')) {
+      const shares = points.map((p) => (num(p, 'live') / num(p, 'capacity')) * 100);
+      expect(values.A?.get(target), target).toBeCloseTo(Math.min(...shares), 9);
+      expect(values.B?.get(target), target).toBe(shares.length);
+    }
+    expect(firing).toEqual(
+      [...byTag(window, 'target')]
+        .filter(
+          ([, points]) =>
+            points.length >= 2 && points.every((p) => num(p, 'live') * 10 >= num(p, 'capacity') * 9),
+        )
+        .map(([target]) => target)
+        .sort(),
+    );
+    expect(firing).toContain('sp-c');
+  });
+
+  it('plan overage rising: signalling, whose messages overage grew and connections overage did not', async () => {
+    const { values, firing } = await evaluateRule(ruleOf('concurrency-overage-rising'));
+    const points = lastInRange(TO - OVERAGE_MINUTES * MIN).filter(
+      (p) => p.measurement === 'concurrency' && p.tags.provider === 'metered',
+    );
+    const rise = (field: string) => num(last(points), field) - num(points[0] as Point, field);
+    expect(values.A?.get('signalling')).toBe(rise('overage_connections'));
+    expect(values.B?.get('signalling')).toBe(rise('overage_messages'));
+    expect(rise('overage_connections')).toBe(0);
+    expect(firing).toEqual(['signalling']);
+  });
+
+  it('collector success: chat, refused four times in its last 15 minutes', async () => {
+    const { values, firing } = await evaluateRule(ruleOf('concurrency-collector-success'));
+    const runs = lastInRange(TO - SUCCESS_MINUTES * MIN).filter((p) => p.measurement === 'collector_run');
+    const expected = [...byTag(runs, 'target')].map(([target, own]) => {
+      const share = (own.filter((p) => p.fields.up === 1).length / own.length) * 100;
+      expect(values.A?.get(target), target).toBeCloseTo(share, 9);
+      return [target, share] as const;
+    });
+    expect(firing).toEqual(
+      expected
+        .filter(([, share]) => share < 95)
+        .map(([target]) => target)
+        .sort(),
+    );
+    expect(firing).toContain('chat');
+  });
+});
+
+describe('the queue alert rule, evaluated as Grafana would at 21:00', () => {
+  const rule = ruleOf('concurrency-queue-above-threshold');
   const ctx: GrafanaContext = { from: TO - LOOKBACK_SECONDS * S, to: TO, intervalMs: 1000, variables: {} };
 
   it('A and B: the smallest queue and the number of samples among the last N, per Streampixel target', async () => {
@@ -726,9 +975,9 @@ function alertKey(series: InfluxSeries): string {
   return name === '' ? (series.tags?.target as string) : `${series.tags?.target}/${name}`;
 }
 
-/** Grafana's server-side Math for the subset the rule uses: `$X`, numbers, comparisons, `&&`, `||`. */
+/** Grafana's server-side Math for the subset the rules use: `$X`, numbers, `*`, `/`, comparisons, `&&`, `||`. */
 function evaluateMath(expression: string, value: (ref: string) => number): number {
-  const tokens = expression.match(/\$\w+|\d+(?:\.\d+)?|>=|<=|==|!=|&&|\|\||[<>()]/g) ?? [];
+  const tokens = expression.match(/\$\w+|\d+(?:\.\d+)?|>=|<=|==|!=|&&|\|\||[<>()*/]/g) ?? [];
   let i = 0;
   const peek = () => tokens[i];
   const primary = (): number => {
@@ -740,12 +989,21 @@ function evaluateMath(expression: string, value: (ref: string) => number): numbe
     }
     return token.startsWith('$') ? value(token.slice(1)) : Number(token);
   };
+  const term = (): number => {
+    let left = primary();
+    while (peek() === '*' || peek() === '/') {
+      const op = tokens[i++];
+      const right = primary();
+      left = op === '*' ? left * right : left / right;
+    }
+    return left;
+  };
   const comparison = (): number => {
-    const left = primary();
+    const left = term();
     const op = peek();
     if (!op || !['>', '>=', '<', '<=', '==', '!='].includes(op)) return left;
     i++;
-    const right = primary();
+    const right = term();
     const result = {
       '>': left > right,
       '>=': left >= right,

@@ -71,6 +71,8 @@ async function runOnce(config: Config, discovery: ProjectDiscovery, apikey = tru
   );
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const active = DEFAULT_SIMULATOR_PROJECTS.filter((project) => project.active);
 const polledNames = (summary: RunSummary) =>
   summary.records
@@ -174,6 +176,34 @@ describe('discovering the projects of a Streampixel account', () => {
     simulator.failListing(429);
     const summary = await runOnce(configOf({ projects: 'all' }), new ProjectDiscovery());
     expect(summary.records.map((r) => [r.outcome, r.httpStatus])).toEqual([['discovery', 429]]);
+  });
+
+  it('never requests a listed id that a configured one could not be, and names each in a discovery record', async () => {
+    const hostile = ['.', '..', 'a/b', '%2e%2e', '?x=1', '', 'x'.repeat(500), '#frag', 'a b'];
+    const [template] = DEFAULT_SIMULATOR_PROJECTS as [(typeof DEFAULT_SIMULATOR_PROJECTS)[number]];
+    const projects = [
+      ...hostile.map((id, index) => ({ ...template, id, name: `hostile-${index}`, active: true })),
+      { ...template, id: '64f1c0ffee00ff', name: 'good', active: true },
+    ];
+    for (const apikey of [true, false]) {
+      await start({ projects });
+      const summary = await runOnce(configOf({ projects: 'all' }), new ProjectDiscovery(), apikey);
+      const stats = simulator.served.filter((served) => served.endpoint === 'streampixel.liveStats');
+      expect(stats.map((served) => served.project)).toEqual(['64f1c0ffee00ff']);
+      // A request for `..` resolves to the listing's own path: only the run's own listing requests may be there.
+      const listings = simulator.served.filter((served) => served.endpoint === 'streampixel.projects');
+      expect(listings).toHaveLength(1);
+      expect(summary.records.filter((r) => r.outcome === 'ok').map((r) => r.project)).toEqual([
+        '64f1c0ffee00ff',
+      ]);
+      const refused = summary.records.filter((r) => r.outcome === 'discovery');
+      expect(refused.map((r) => r.project)).toEqual(hostile);
+      refused.forEach((record, index) => {
+        const shown = JSON.stringify((hostile[index] as string).slice(0, 40)).slice(0, -1);
+        expect(record.error).toMatch(new RegExp(`^listed project id ${escapeRegExp(shown)}.*not polled: `));
+      });
+      await simulator.close();
+    }
   });
 
   it('never has more requests in flight per account than the cap, listings and stats together', async () => {

@@ -8,6 +8,7 @@ import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect } from '../../../functions/run/collect.js';
+import { deliver } from '../../../functions/run/deliver.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
@@ -69,6 +70,7 @@ describe('points InfluxDB refuses as malformed', () => {
     );
     const source = await secretsWith();
     const spill = new DirectorySpillStore(join(dir.path, 'spill-refused'));
+    const log = memoryLog();
     const now = Date.now();
     const summary = await collect(
       {
@@ -81,7 +83,7 @@ describe('points InfluxDB refuses as malformed', () => {
         secrets: new RunSecrets(source),
         sink: await openInfluxWriter(config, new RunSecrets(source)),
         spill,
-        log: memoryLog(),
+        log,
         concurrency: 4,
         maxAttempts: 2,
       },
@@ -94,10 +96,55 @@ describe('points InfluxDB refuses as malformed', () => {
 
     expect(await spill.list()).toEqual([]);
     const rejected = readdirSync(join(dir.path, 'spill-refused', 'rejected'));
-    expect(rejected).toHaveLength(4);
+    expect(rejected).toHaveLength(1); // one file for the batch, however many of its points were refused
     const text = gunzipAll(join(dir.path, 'spill-refused', 'rejected'));
     expect(text).toMatch(/^# rejected by InfluxDB: InfluxDB answered HTTP 400: .*field type conflict/m);
     expect(text.match(/^concurrency,/gm)).toHaveLength(4);
+    const refusedLines = log.lines.filter((line) => line.includes('InfluxDB refused points'));
+    expect(refusedLines).toHaveLength(1);
+    expect(JSON.parse(refusedLines[0] as string)).toMatchObject({
+      level: 'error',
+      points: 4,
+      batches: 1,
+      first_errors: expect.stringMatching(/field type conflict/),
+      kept_in: `rejected/${rejected[0]}`,
+    });
+  });
+
+  it('turn a refused batch of 10,000 points into one rejected/ file in a couple of requests', async () => {
+    const at = Math.floor(Date.now() / 60_000) * 60_000 - 600_000;
+    await influxd.writeLines('refused', `flood,target=t live="text" ${at / 1000 - 30}`);
+    const writer = await openInfluxWriter(
+      parseConfig(
+        simulatorConfig(simulator.url, {
+          url: influxd.url,
+          apiVersion: 1,
+          database: 'refused',
+          tokenSecret: 'collector/influx',
+        }),
+      ),
+      new RunSecrets(await secretsWith()),
+    );
+    let requests = 0;
+    const counting = {
+      description: writer.description,
+      write: (lines: readonly string[], options?: { deadline?: number }) => {
+        requests++;
+        return writer.write(lines, options);
+      },
+    };
+    const lines = Array.from(
+      { length: 10_000 },
+      (_, index) => `flood,target=t,n=${index} live=${index}i ${at / 1000}`,
+    );
+    const delivery = await deliver(counting, lines, Date.now() + 30_000);
+    expect(delivery.rejected.flatMap((group) => group.lines)).toHaveLength(10_000);
+    expect(delivery.unsent).toEqual([]);
+    expect(requests).toBeLessThanOrEqual(2);
+    const spill = new DirectorySpillStore(join(dir.path, 'spill-flood'));
+    await spill.reject(delivery.rejected, at);
+    expect(readdirSync(join(dir.path, 'spill-flood', 'rejected'))).toHaveLength(1);
+    expect(gunzipAll(join(dir.path, 'spill-flood', 'rejected')).match(/^flood,/gm)).toHaveLength(10_000);
   });
 });
 

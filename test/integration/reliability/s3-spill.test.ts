@@ -124,7 +124,7 @@ describe('S3SpillStore against s3rver', () => {
     const at = Date.UTC(2026, 0, 1, 12);
     const message =
       'partial write: field type conflict:\n input field "live" on measurement "concurrency" is type float';
-    const key = await store.reject(TRICKY_LINES.slice(0, 1), message, at);
+    const key = await store.reject([{ lines: TRICKY_LINES.slice(0, 1), message }], at);
 
     expect(key).toMatch(new RegExp(`^rejected/${stampOf(at)}-`));
     expect(await store.list()).toEqual([]);

@@ -2,20 +2,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../devtools/chromium.js';
 import { tempDir } from '../../../devtools/files.js';
-import {
-  chartSeries,
-  computeTargetReport,
-  summarise,
-  type TargetInfo,
-} from '../../../functions/report/compute.js';
-import type { Report, Sample } from '../../../functions/report/model.js';
+import type { Report } from '../../../functions/report/model.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
+import { type FixtureTarget, fixtureReport, type Sample } from '../../support/report-figures.js';
 
 const FROM = Date.parse('2026-10-01T00:00:00Z');
 const TO = Date.parse('2026-11-01T00:00:00Z');
 const MIN = 60_000;
 const period = { from: FROM, to: TO };
-const previous = { from: FROM - (TO - FROM), to: FROM };
 
 function samples(
   range: { from: number; to: number },
@@ -26,24 +20,21 @@ function samples(
   for (let t = range.from; t < range.to; t += step) {
     // A day without data in the middle of October.
     if (t >= Date.parse('2026-10-15') && t < Date.parse('2026-10-16')) continue;
-    out.push({
-      time: t,
-      live: 0,
-      queued: null,
-      planMaxConnections: null,
-      overageConnections: null,
-      overageMessages: null,
-      periodPeak: null,
-      ...f(t),
-    });
+    out.push({ time: t, live: 0, ...f(t) });
   }
   return out;
 }
 
 const daily = (t: number) => 0.5 + 0.5 * Math.sin(((t % 86_400_000) / 86_400_000) * 2 * Math.PI);
-const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] = [
+const TARGETS: FixtureTarget[] = [
   {
-    info: { name: 'eu-prod', provider: 'streampixel', endpoint: 'streampixel.liveStats', intervalMs: MIN },
+    info: {
+      name: 'eu-prod',
+      provider: 'streampixel',
+      endpoint: 'streampixel.liveStats',
+      intervalMs: MIN,
+      capacity: 40,
+    },
     data: (range) =>
       samples(range, MIN, (t) => {
         const demand = Math.round(55 * daily(t));
@@ -88,22 +79,7 @@ const TARGETS: { info: TargetInfo; data: (range: typeof period) => Sample[] }[] 
 ];
 
 function buildReport(): Report {
-  const charts = new Map();
-  const targets = TARGETS.map(({ info, data }) => {
-    const current = data(period);
-    charts.set(info.name, chartSeries(period, current, info.intervalMs));
-    return computeTargetReport(info, period, current, {
-      period: previous,
-      summary: summarise(previous, data(previous)),
-    });
-  });
-  return {
-    generatedAt: '2026-11-01T02:00:00.000Z',
-    period: { from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z', label: '2026-10' },
-    previous: { from: '2026-08-31T00:00:00.000Z', to: '2026-10-01T00:00:00.000Z' },
-    targets,
-    charts,
-  };
+  return fixtureReport(TARGETS, period, { generatedAt: '2026-11-01T02:00:00.000Z', kind: 'month' });
 }
 
 /** The SVG element methods used in the page (the project compiles without the DOM library). */
@@ -121,7 +97,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   const file = dir.file('report.html', await renderHtml(buildReport()));
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('request', (request) => requests.push(request.url()));
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
@@ -188,7 +164,7 @@ describe('the HTML report in headless Chromium', () => {
     });
   });
 
-  it('shades the day without samples and draws the queue and the plan cap', async () => {
+  it('shades the day without samples and draws the queue and the capacity', async () => {
     const found = await page.$$eval('figure.chart svg', (svgs) =>
       svgs.map((svg) => ({
         gaps: [...svg.querySelectorAll('path[aria-roledescription="rect mark"]')].map(
@@ -198,11 +174,12 @@ describe('the HTML report in headless Chromium', () => {
         texts: [...svg.querySelectorAll('text')].map((text) => text.textContent),
       })),
     );
-    // One day of 31 across a plot of 860 px: about 28 px of shading.
-    for (const chart of found) expect(chart.gaps.some((width) => width > 20 && width < 40)).toBe(true);
+    // One day of 61 (October, then November for the forecast) across a plot of 860 px: about 14 px of shading.
+    for (const chart of found) expect(chart.gaps.some((width) => width > 10 && width < 20)).toBe(true);
     expect(found[0]?.legend).toEqual(['Live users', 'Queued users']);
     expect(found[1]?.legend).toEqual(['Live users']);
-    expect(found[2]?.texts).toContain('plan cap 1000');
+    expect(found[2]?.texts).toContain('capacity 1000');
+    expect(found[0]?.texts).toContain('capacity 40');
   });
 
   it('lists the 45 projects of a discovering target in one table under its only chart, within the page', async () => {
@@ -224,6 +201,41 @@ describe('the HTML report in headless Chromium', () => {
     expect(layout.tableTop).toBeGreaterThan(layout.chartBottom);
     // Twelve columns fit the section: nothing sticks out, the page does not scroll sideways.
     expect(layout.tableRight).toBeLessThanOrEqual(layout.sectionRight);
-    expect(layout.pageWidth).toBeLessThanOrEqual(1100);
+    expect(layout.pageWidth).toBeLessThanOrEqual(1400);
+  });
+
+  it('at 1400 px: every chart text at least 11 px as drawn, weekday ticks, the trend to the end of November', async () => {
+    const charts = await page.$$eval('figure.chart svg', (svgs) =>
+      svgs.map((svg) => {
+        const scale = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
+        const sizes = [...svg.querySelectorAll('text')].map(
+          (text) =>
+            Number.parseFloat(
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }
+              ).getComputedStyle(text).fontSize,
+            ) * scale,
+        );
+        const ticks = [...svg.querySelectorAll('.role-axis-label text')].map(
+          (text) => text.textContent ?? '',
+        );
+        return {
+          smallest: Math.min(...sizes),
+          ticks,
+          texts: [...svg.querySelectorAll('text')].map((t) => t.textContent),
+        };
+      }),
+    );
+    const report = buildReport();
+    charts.forEach((chart, i) => {
+      expect(chart.smallest).toBeGreaterThanOrEqual(11);
+      // Week ticks named by their weekday (the same weekday each, a week apart).
+      const days = chart.ticks.filter((tick) => /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2}/.test(tick));
+      expect(days.length).toBeGreaterThanOrEqual(4);
+      const forecast = (report.targets[i] as Report['targets'][number]).forecast;
+      // 30 days of data in October: a trend drawn to the end of November, labelled with its value there.
+      expect(forecast.line?.to.time).toBe('2026-12-01T00:00:00.000Z');
+      expect(chart.texts).toContain(`trend ${Math.round(forecast.line?.to.value as number)}`);
+    });
   });
 });

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
 import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import { freePort } from '../../../devtools/ports.js';
-import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
-import { targetInfo } from '../../../functions/report/build.js';
+import { buildReport } from '../../../functions/report/build.js';
 import type { ProjectReport, TargetReport } from '../../../functions/report/model.js';
-import { InfluxReader } from '../../../functions/report/query.js';
+import { withComparison } from '../../../functions/report/period.js';
+import { InfluxReader, type Row } from '../../../functions/report/query.js';
 import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
 import { runCli } from '../../support/cli.js';
+import { reportInProcess } from '../../support/report-cli.js';
 import {
   ACCOUNT_CREATED,
   ACCOUNT_GAP,
@@ -59,16 +59,7 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in this process and returns its exit code and output. */
-async function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runReportCli(args, { stdout, stderr });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const report = (args: string[]) => reportInProcess(args);
 
 // ---- The figures, computed here from the seeded points, without the report's code. ----
 
@@ -140,6 +131,8 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
         expected: e.expected,
         missing: e.expected - e.points.length,
         coveragePercent: (e.points.length / e.expected) * 100,
+        // The default --coverage-warn is 99 %.
+        coverageWarning: e.points.length * 100 < 99 * e.expected,
       });
       expect(got.live.peak).toBe(e.peak);
       expect(got.live.peakAt).toBe(e.first ? iso(minute(e.first.time)) : null);
@@ -192,6 +185,8 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
         expected: e.expected,
         missing: e.expected - e.points.length,
         coveragePercent: (e.points.length / e.expected) * 100,
+        // The default --coverage-warn is 99 %.
+        coverageWarning: e.points.length * 100 < 99 * e.expected,
       });
       expect(p.live.peak).toBe(e.peak);
       expect(p.live.peakAt).toBe(iso(minute((e.first as SeedPoint).time)));
@@ -232,7 +227,13 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
     // The point at exactly 2026-11-01T00:00:00Z has live 500: had it been counted, it would be the peak.
     expect(spLive.live.peak).toBeLessThan(500);
     const idle = json.find((t) => t.target === 'idle') as TargetReport;
-    expect(idle.samples).toEqual({ present: 0, expected: 44_640, missing: 44_640, coveragePercent: 0 });
+    expect(idle.samples).toEqual({
+      present: 0,
+      expected: 44_640,
+      missing: 44_640,
+      coveragePercent: 0,
+      coverageWarning: true,
+    });
     expect(idle.live).toEqual({ peak: null, peakAt: null, p95: null, mean: null });
   });
 
@@ -316,36 +317,27 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
   });
 });
 
-describe('the queries of a discovering target', () => {
-  it('ask for at most windowSamples points each: the windows narrow by the projects per sample time', async () => {
+describe('what the report reads', () => {
+  it('aggregates only: no answer holds more rows than the days of the forecast or the chart has buckets', async () => {
     const config = parseConfig({
       influx: { url: influxd.url, apiVersion: 1, database: DB },
-      targets: seedConfigTargets().map((target) =>
-        target.name === 'sp-account' ? { ...target, maxProjects: 3 } : target,
-      ),
+      targets: seedConfigTargets(),
     });
     const answers: number[] = [];
     class CountingReader extends InfluxReader {
-      override async rows(q: string): Promise<Record<string, unknown>[]> {
-        const rows = await super.rows(q);
-        answers.push(rows.length);
+      override async run(statements: readonly string[]): Promise<Row[][]> {
+        const rows = await super.run(statements);
+        for (const statement of rows) answers.push(statement.length);
         return rows;
       }
     }
-    const reader = new CountingReader(config.influx, {}, { windowSamples: 3000 });
-    const info = targetInfo(
-      config.targets.find((target) => target.name === 'sp-account') as (typeof config.targets)[number],
-    );
-    expect(info.pointsPerTime).toBe(3);
-    const samples = await reader.samples(info, { from: FROM, to: TO });
-    // 3000 points of 3 projects: 1000 sample times of 5 min per request, 9 requests for October.
-    expect(answers).toHaveLength(Math.ceil((TO - FROM) / (1000 * 5 * MIN)));
-    expect(Math.max(...answers)).toBeLessThanOrEqual(3000);
-    const seeded = (targets.find((t) => t.name === 'sp-account') as SeedTarget).projects ?? [];
-    expect(samples).toHaveLength(seeded.reduce((sum, project) => sum + inside(project, FROM, TO).length, 0));
-    expect(new Set(samples.map((sample) => sample.project?.name))).toEqual(
-      new Set(['eu-001', 'eu-002', 'us-001']),
-    );
+    const reader = new CountingReader(config.influx, {});
+    const period = withComparison({ from: FROM, to: TO }, 'month');
+    const report = await buildReport(config.targets, period, reader, { charts: true });
+    expect(report.targets).toHaveLength(5);
+    // October in 1 h buckets is 744 rows; the samples of a 30 s target alone are 89 280.
+    expect(Math.max(...answers)).toBe(744);
+    expect(answers.length).toBeGreaterThan(20);
   });
 });
 
@@ -412,12 +404,12 @@ describe('every format', () => {
       'Concurrency report 2026-10: 2026-10-01 00:00 → 2026-11-01 00:00 UTC (31 d)',
     );
     expect(stdout).toMatch(/^sp-live +99 +2026-10-07 19:42 /m);
-    expect(stdout).toMatch(/^sp-live +streampixel +30s +87840 +89280 +1440 +98\.4 %$/m);
-    expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 %$/m);
+    expect(stdout).toMatch(/^sp-live +streampixel +30s +87840 +89280 +1440 +98\.4 % !$/m);
+    expect(stdout).toMatch(/^idle +imkit +1m +0 +44640 +44640 +0\.0 % !$/m);
     expect(stdout).toMatch(/^signalling +\d+ +(1000|1500) +\d+\.\d %/m);
     // The projects' block: eu-002's tie at 12:05 on the 3rd, its day without samples.
     expect(stdout).toContain('Per project (discovered)\n');
-    expect(stdout).toMatch(/^sp-account +eu-002 +eu-west-1 +77 +2026-10-03 12:05 .* 8640 +8928 +96\.8 %$/m);
+    expect(stdout).toMatch(/^sp-account +eu-002 +eu-west-1 +77 +2026-10-03 12:05 .* 8640 +8928 +96\.8 % !$/m);
     expect(stdout).toMatch(/^sp-account +us-001 +– +\d+ /m);
   });
 

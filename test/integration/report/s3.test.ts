@@ -107,7 +107,7 @@ describe('the monthly report handler', () => {
     expect(csv.contentType).toBe('text/csv; charset=utf-8');
     expect(csv.body).toBe(Buffer.concat(chunks).toString('utf8'));
     expect(csv.body.split('\r\n')[1]).toMatch(
-      /^sp-live,streampixel,streampixel\.liveStats,30,2026-10-01T00:00:00\.000Z,.*,target,,,$/m,
+      /^sp-live,streampixel,streampixel\.liveStats,30,2026-10-01T00:00:00\.000Z,.*,target,,,,/m,
     );
   });
 

@@ -192,6 +192,41 @@ describe('parseConfig: interval shapes', () => {
     }
   });
 
+  it('gives a bad duration one clear message, not a garbled second one', () => {
+    for (const interval of ['-10s', '0h', '10sec', '1.5m', '']) {
+      const problems = problemsOf(configWith({ targets: [liveStatsTarget({ interval, timeout: '0s' })] }));
+      expect(problems, interval).toEqual([
+        `targets[0].interval: ${JSON.stringify(interval)} is not a duration: expected a whole number above 0 and a unit (ms, s, m or h), such as "500ms", "10s", "5m" or "1h"`,
+        `targets[0].timeout: "0s" is not a duration: expected a whole number above 0 and a unit (ms, s, m or h), such as "500ms", "10s", "5m" or "1h"`,
+      ]);
+    }
+  });
+
+  it('refuses user:password@ in influx.url or a baseUrl, naming the key and never the password', () => {
+    const influx = { ...EXAMPLE.influx, url: 'https://admin:Pa55-w0rd@influx.example.com' };
+    const problems = problemsOf(
+      configWith({ influx, targets: [liveStatsTarget({ baseUrl: 'http://u:Pa55-w0rd@proxy.example' })] }),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^influx\.url: .*tokenSecret/);
+    expect(problems[1]).toMatch(/^targets\[0\]\.baseUrl: /);
+    expect(problems.join('\n')).not.toContain('Pa55');
+    expect(
+      problemsOf(configWith({ influx: { ...influx, url: 'https://token@influx.example.com' } }))[0],
+    ).toMatch(/^influx\.url: /);
+  });
+
+  it('refuses a configured project id that is not one URL-safe path segment, like a listed one', () => {
+    for (const projectId of ['.', '..', '...', 'a/b', '%2e%2e', '?x=1', '', 'x'.repeat(129), 'a b', '#x']) {
+      const problems = problemsOf(configWith({ targets: [liveStatsTarget({ projectId })] }));
+      expect(problems, projectId).toHaveLength(1);
+      expect(problems[0], projectId).toMatch(/^targets\[0\]\.projectId: a project id /);
+    }
+    expect(() =>
+      parseConfig(configWith({ targets: [liveStatsTarget({ projectId: 'a.b_c~d-9' })] })),
+    ).not.toThrow();
+  });
+
   it('refuses a timeout above a minute', () => {
     const problems = problemsOf(configWith({ targets: [liveStatsTarget({ timeout: '2m' })] }));
     expect(problems).toEqual(['targets[0].timeout: at most 1m: a run lasts about a minute']);
@@ -411,6 +446,22 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(new RegExp(`^${escapeRegExp(path)}: not valid JSON`));
   });
 
+  it('says at which line and column the JSON breaks, not at which offset', async () => {
+    const cases: Array<[string, number, number]> = [
+      ['{\n  "influx": {\n    "url": "x",\n    "apiVersion" 1\n  }\n}', 4, 18],
+      ['{"targets": [],\n\t"influx": {,}}', 2, 13],
+      ['{\n  "influx": {\n', 3, 1],
+    ];
+    for (const [text, line, column] of cases) {
+      const path = join(dir, `broken-${line}-${column}.json`);
+      writeFileSync(path, text);
+      const error = (await loadConfig(path).catch((caught: unknown) => caught)) as ConfigError;
+      expect(error.problems, text).toHaveLength(1);
+      expect(error.problems[0], text).toContain(`not valid JSON at line ${line}, column ${column}`);
+      expect(error.problems[0], text).not.toMatch(/position/);
+    }
+  });
+
   it('prefixes every schema problem with the file', async () => {
     const path = join(dir, 'invalid.json');
     writeFileSync(path, JSON.stringify(configWith({ targets: [liveStatsTarget({ interval: '2s' })] })));
@@ -488,8 +539,26 @@ describe('parseConfig: broken entries', () => {
   it('refuses "." and ".." as a Streampixel project id, which would leave the stats path', () => {
     for (const projectId of ['.', '..']) {
       expect(problemsOf(configWith({ targets: [liveStatsTarget({ projectId })] }))).toEqual([
-        'targets[0].projectId: a project id cannot be "." or ".."',
+        'targets[0].projectId: a project id cannot be only dots ("." and ".." are path segments)',
       ]);
+    }
+  });
+});
+
+describe('parseConfig: capacity', () => {
+  it('takes a positive integer on any target, and leaves it out when not given', () => {
+    const config = parseConfig(
+      configWith({ targets: [liveStatsTarget({ capacity: 40 }), liveStatsTarget({ name: 'b' })] }),
+    );
+    expect(config.targets[0]?.capacity).toBe(40);
+    expect(config.targets[1]?.capacity).toBeUndefined();
+  });
+
+  it('refuses zero, a fraction or text, naming the target', () => {
+    for (const capacity of [0, -3, 2.5, '40']) {
+      const problems = problemsOf(configWith({ targets: [liveStatsTarget({ capacity })] }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^targets\[0\]\.capacity: /);
     }
   });
 });

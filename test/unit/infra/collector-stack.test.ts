@@ -457,13 +457,13 @@ describe('CollectorStack’s monthly report', () => {
     });
   });
 
-  it('runs the report handler on Node.js 24, ARM64, 1024 MB for 5 minutes, with the bucket and the config', () => {
+  it('runs the report handler on Node.js 24, ARM64, 512 MB for 5 minutes, with the bucket and the config', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('concurrency report'),
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      MemorySize: 1024,
+      MemorySize: 512,
       Timeout: 300,
       Environment: {
         Variables: {

@@ -205,3 +205,40 @@ describe('timestamps', () => {
     expect(linesOf(ok({ durationMs: 9_000 }))[0]).toBe(linesOf(ok({ durationMs: 5 }))[0]);
   });
 });
+
+describe('the capacity field', () => {
+  const metered = (capacity?: number, plan = 250): SampleRecord =>
+    ok({
+      target: target(capacity === undefined ? {} : { capacity }),
+      adapter: usage,
+      project: undefined,
+      sample: { project: 'app_abc', ints: { live: 7, plan_max_connections: plan }, strings: {} },
+    });
+  const fieldsOf = (record: SampleRecord) => (linesOf(record)[0] as string).split(' ')[1] as string;
+
+  it("is the target's configured capacity, as an integer, on every concurrency point and never on collector_run", () => {
+    const [concurrency, run] = linesOf(ok({ target: target({ capacity: 40 }) }));
+    expect(concurrency?.split(' ')[1]).toBe('capacity=40i,live=7i,queued=2i');
+    expect(run).not.toContain('capacity');
+  });
+
+  it("is the plan's plan_max_connections for an endpoint with plan figures, unless the target configures one", () => {
+    expect(fieldsOf(metered())).toBe('capacity=250i,live=7i,plan_max_connections=250i');
+    expect(fieldsOf(metered(400))).toBe('capacity=400i,live=7i,plan_max_connections=250i');
+  });
+
+  it('is absent when nothing says what the capacity is (no config, no plan, or a plan cap of 0)', () => {
+    expect(fieldsOf(ok())).toBe('live=7i,queued=2i');
+    expect(fieldsOf(metered(undefined, 0))).toBe('live=7i,plan_max_connections=0i');
+  });
+
+  it('on a project of a discovering target is the account capacity, the same on every project', () => {
+    const discovering = target({ capacity: 40, projectTags: { project_name: 'Hall', region: 'eu' } });
+    const a = linesOf(ok({ target: discovering, project: 'p1' }))[0];
+    const b = linesOf(
+      ok({ target: discovering, project: 'p2', sample: { ints: { live: 1 }, strings: {} } }),
+    )[0];
+    expect(a).toContain('capacity=40i');
+    expect(b).toContain(' capacity=40i,live=1i ');
+  });
+});

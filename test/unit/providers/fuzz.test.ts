@@ -1,8 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BODY_BYTES, httpGet, TransportError } from '../../../functions/http/get.js';
+import { failureOfTransport, shortMessage } from '../../../functions/providers/failures.js';
 import { OUTCOMES } from '../../../functions/providers/outcome.js';
 import { ADAPTERS as REGISTERED } from '../../../functions/providers/registry.js';
 import type { AnyAdapter, ParseResult, ProviderResponse } from '../../../functions/providers/types.js';
@@ -255,7 +257,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
   });
 
   // Reported: functions/providers/failures.ts shortMessage slices UTF-16 units, so a cut through an emoji
-  // leaves half a surrogate pair in the `error` field.
+  // leaves half a surrogate pair in the `error` field. The run cuts the message after scrubbing it.
   it('cuts long provider messages without splitting a character', () => {
     // A JSON error body whose message is long and full of astral characters (emoji), in every provider's form.
     const longMessage = fc.string({ unit: 'grapheme', minLength: 120, maxLength: 400 });
@@ -266,8 +268,9 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
       fc.property(fc.constantFrom(200, 429, 500, 503), errorBody, (status, body) => {
         const result = adapter.parse({ status, headers: new Headers(), body }, goldenTarget(adapter));
         if (result.ok) return;
-        expect(result.failure.message.length).toBeLessThanOrEqual(MAX_MESSAGE);
-        expect(LONE_SURROGATE.test(result.failure.message), result.failure.message).toBe(false);
+        const error = shortMessage(result.failure.message);
+        expect(error.length).toBeLessThanOrEqual(MAX_MESSAGE);
+        expect(LONE_SURROGATE.test(error), error).toBe(false);
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
@@ -585,5 +588,47 @@ describe('httpGet with bodies over 1 MiB', () => {
     expect(written).toBeGreaterThanOrEqual(declared ? 0 : DEFAULT_MAX_BODY_BYTES);
     expect(elapsed).toBeLessThan(5_000);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe('httpGet with a Content-Encoding it did not ask for', () => {
+  const body = JSON.stringify({ liveUser: 12, queueUser: 3, note: 'é😀'.repeat(50) });
+  const encoders: Array<[string, (input: Buffer) => Buffer]> = [
+    ['gzip', (input) => gzipSync(input)],
+    ['deflate', (input) => deflateSync(input)],
+    ['deflate', (input) => deflateRawSync(input)],
+    ['br', (input) => brotliCompressSync(input)],
+    ['gzip, br', (input) => brotliCompressSync(gzipSync(input))],
+  ];
+
+  it.each(encoders)('reads a %s body as the text it encodes', async (encoding, encode) => {
+    answer = (res) => res.writeHead(200, { 'content-encoding': encoding }).end(encode(Buffer.from(body)));
+    expect((await get()).body).toBe(body);
+  });
+
+  it.each(encoders)(
+    'applies the 1 MiB limit to the decoded %s body (a small bomb is too_large)',
+    async (encoding, encode) => {
+      const bomb = encode(Buffer.alloc(DEFAULT_MAX_BODY_BYTES + 1, 0x20));
+      expect(bomb.length).toBeLessThan(DEFAULT_MAX_BODY_BYTES / 10);
+      answer = (res) => res.writeHead(200, { 'content-encoding': encoding }).end(bomb);
+      const error = await get().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as TransportError).kind).toBe('too_large');
+      expect((error as TransportError).message).toMatch(/exceeds 1048576 bytes once decoded/);
+    },
+  );
+
+  it('refuses an encoding it cannot read, or a corrupt one, as a bad response naming the encoding', async () => {
+    for (const [encoding, bytes] of [
+      ['compress', Buffer.from(body)],
+      ['gzip', Buffer.from(body)],
+    ] as const) {
+      answer = (res) => res.writeHead(200, { 'content-encoding': encoding }).end(bytes);
+      const error = (await get().catch((caught: unknown) => caught)) as TransportError;
+      expect(error.kind, encoding).toBe('bad_encoding');
+      expect(error.message).toContain(encoding);
+      expect(failureOfTransport(error).outcome).toBe('bad_response');
+    }
   });
 });

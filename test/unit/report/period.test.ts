@@ -69,6 +69,26 @@ describe('resolvePeriod with --from/--to', () => {
       '--period: "quarter" is not one of day, week, month, last-month',
     );
   });
+
+  it('refuses a range InfluxQL cannot express, itself or its comparison period, naming the flag', () => {
+    expect(problemOf({ from: '0001-01-01', to: '9999-12-31' })).toMatch(
+      /^--to: InfluxDB times run from 1677-09-21/,
+    );
+    expect(problemOf({ from: '1600-01-01', to: '2026-01-01' })).toMatch(/^--from: InfluxDB times run from/);
+    expect(problemOf({ from: '2000-01-01', to: '2262-04-12' })).toMatch(/^--to: /);
+    // The report also reads the period of the same length before --from.
+    expect(problemOf({ from: '1900-01-01', to: '2200-01-01' })).toMatch(
+      /^--from\/--to: the report compares against .* start at 1600-01-01T00:00:00.000Z; InfluxDB times run from/,
+    );
+    expect(resolvePeriod({ from: '1900-01-01', to: '2100-01-01' }, NOW).from).toBe(
+      utc('1900-01-01T00:00:00Z'),
+    );
+  });
+
+  it('reads years before 100 as written, not as 19xx', () => {
+    expect(new Date(parseInstant('0001-01-01', '--from')).getUTCFullYear()).toBe(1);
+    expect(new Date(parseInstant('0099-12-31T23:00:00Z', '--to')).getUTCFullYear()).toBe(99);
+  });
 });
 
 describe('calendar periods (UTC)', () => {

@@ -1,23 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  chartSeries,
-  computeTargetReport,
-  summarise,
-  type TargetInfo,
-} from '../../../functions/report/compute.js';
-import type { ProjectTags, Report, Sample } from '../../../functions/report/model.js';
+import type { Report } from '../../../functions/report/model.js';
 import { renderChartSvg } from '../../../functions/report/render/chart.js';
 import { CSV_COLUMNS, renderCsv } from '../../../functions/report/render/csv.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
 import { renderJson } from '../../../functions/report/render/json.js';
 import { renderMarkdown } from '../../../functions/report/render/markdown.js';
 import { renderTable } from '../../../functions/report/render/table.js';
+import { type FixtureTarget, fixtureReport, type Sample } from '../../support/report-figures.js';
 
 const FROM = Date.parse('2026-10-14T00:00:00Z');
 const TO = Date.parse('2026-10-15T00:00:00Z');
 const MIN = 60_000;
 const period = { from: FROM, to: TO };
-const previous = { from: FROM - (TO - FROM), to: FROM };
 
 function samples(
   range: { from: number; to: number },
@@ -25,23 +19,12 @@ function samples(
   f: (t: number) => Partial<Sample>,
 ): Sample[] {
   const out: Sample[] = [];
-  for (let t = range.from; t < range.to; t += step) {
-    out.push({
-      time: t,
-      live: 0,
-      queued: null,
-      planMaxConnections: null,
-      overageConnections: null,
-      overageMessages: null,
-      periodPeak: null,
-      ...f(t),
-    });
-  }
+  for (let t = range.from; t < range.to; t += step) out.push({ time: t, live: 0, ...f(t) });
   return out;
 }
 
 const wave = (t: number, scale: number) => Math.round(scale * (1 + Math.sin((t - FROM) / 3_600_000)));
-const targets: { info: TargetInfo; data: (range: { from: number; to: number }) => Sample[] }[] = [
+const targets: FixtureTarget[] = [
   {
     info: { name: 'eu-prod', provider: 'streampixel', endpoint: 'streampixel.liveStats', intervalMs: MIN },
     // A two-hour gap in the afternoon.
@@ -81,28 +64,14 @@ const targets: { info: TargetInfo; data: (range: { from: number; to: number }) =
   },
 ];
 
-const PROJECTS: { tags: ProjectTags; live: (t: number) => number }[] = [
+const PROJECTS: { tags: NonNullable<Sample['project']>; live: (t: number) => number }[] = [
   { tags: { id: 'p-1', name: 'eu-001', region: 'eu-west-1' }, live: (t) => wave(t, 15) },
   { tags: { id: 'p-2', name: 'eu-002', region: 'eu-west-1' }, live: (t) => Math.min(25, wave(t, 20)) },
   { tags: { id: 'p-3', name: 'us-001', region: null }, live: (t) => wave(t, 6) },
 ];
 
 function report(): Report {
-  const charts = new Map();
-  const reports = targets.map(({ info, data }) => {
-    charts.set(info.name, chartSeries(period, data(period), info.intervalMs));
-    return computeTargetReport(info, period, data(period), {
-      period: previous,
-      summary: summarise(previous, data(previous)),
-    });
-  });
-  return {
-    generatedAt: '2026-10-15T06:00:00.000Z',
-    period: { from: '2026-10-14T00:00:00.000Z', to: '2026-10-15T00:00:00.000Z', label: '2026-10-14' },
-    previous: { from: '2026-10-13T00:00:00.000Z', to: '2026-10-14T00:00:00.000Z' },
-    targets: reports,
-    charts,
-  };
+  return fixtureReport(targets, period, { generatedAt: '2026-10-15T06:00:00.000Z', kind: 'day' });
 }
 
 describe('renderers', () => {
@@ -110,7 +79,7 @@ describe('renderers', () => {
     const text = renderTable(report());
     const lines = text.split('\n');
     expect(lines[0]).toBe('Concurrency report 2026-10-14: 2026-10-14 00:00 → 2026-10-15 00:00 UTC (1 d)');
-    expect(lines[1]).toBe('Compared with the 1 d before: 2026-10-13 00:00 → 2026-10-14 00:00 UTC');
+    expect(lines[1]).toBe('Compared with 2026-10-13 00:00 → 2026-10-14 00:00 UTC (1 d)');
     const header = lines.find(
       (line) => line.startsWith('target  ') && line.includes('peak at (UTC)'),
     ) as string;
@@ -128,14 +97,14 @@ describe('renderers', () => {
     const block = text.slice(text.indexOf('Per project (discovered)\n'));
     const lines = block.trimEnd().split('\n');
     expect(lines[1]).toMatch(
-      /^target +project +region +peak +peak at \(UTC\) +p95 +mean +queue peak +queue minutes +samples present +expected +coverage$/,
+      /^target +project +region +peak +peak at \(UTC\) +p95 +mean +queue peak +queue peak at \(UTC\) +queue minutes +samples present +expected +coverage$/,
     );
     expect(lines.slice(2).map((line) => line.split(/ {2,}/).slice(0, 4))).toEqual([
       ['account', 'eu-001', 'eu-west-1', '30'],
       ['account', 'eu-002', 'eu-west-1', '25'],
       ['account', 'us-001', '–', '12'],
     ]);
-    expect(lines[3]).toMatch(/ 72 +288 +25\.0 %$/);
+    expect(lines[3]).toMatch(/ 72 +288 +25\.0 % !$/);
     // The target's own row is the account total, not any one project's.
     expect(account.live.peak).toBeGreaterThan(30);
     expect(text).toMatch(new RegExp(`^account +${account.live.peak} `, 'm'));
@@ -148,7 +117,11 @@ describe('renderers', () => {
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(9); // header, 4 targets, 3 projects, final empty string
     expect(lines[3]?.startsWith('"idle, ""quoted""",imkit,imkit.connectionCount,60,')).toBe(true);
-    expect(lines[3]?.endsWith(',target,,,')).toBe(true);
+    // The quoted name holds one comma: every later cell is one further along.
+    const idle = (lines[3] as string).split(',').slice(1);
+    expect(idle[CSV_COLUMNS.indexOf('scope')]).toBe('target');
+    expect(idle[CSV_COLUMNS.indexOf('verdict')]).toBe('unknown');
+    expect(idle[CSV_COLUMNS.indexOf('capacity')]).toBe('');
     const header = (lines[0] as string).split(',');
     const euProd = (lines[1] as string).split(',');
     const cell = (name: string) => euProd[header.indexOf(name)];
@@ -218,7 +191,9 @@ describe('renderers', () => {
     expect(md.startsWith('# Concurrency report 2026-10-14:')).toBe(true);
     expect(md).toContain('| target | peak | peak at (UTC) |');
     expect(md).toContain('| --- | ---: | --- |');
-    expect(md).toContain('## Metered plan and overage');
+    expect(md).toContain('## Plan and overage');
+    expect(md).toContain('## Capacity and verdict');
+    expect(md).toMatch(/^- signalling: (ok|watch|oversized|upgrade) — /m);
     expect(md).toContain('## Per project (discovered)');
     expect(md).toMatch(/^\| account \| eu-001 \| eu-west-1 \| 30 \| /m);
     expect(md).toMatch(/^\| account \| us-001 \| – \| 12 \| /m);
@@ -266,7 +241,7 @@ describe('renderers', () => {
 });
 
 describe('renderChartSvg', () => {
-  it('draws the lines, the peak with its label, the plan cap and the gap, with UTC axis labels', async () => {
+  it('draws the lines, the peak with its label, the capacity and the gap, with UTC axis labels', async () => {
     const warn = vi.spyOn(console, 'warn');
     const r = report();
     const euProd = r.targets[0] as Report['targets'][number];
@@ -285,7 +260,7 @@ describe('renderChartSvg', () => {
 
     const signalling = r.targets[1] as Report['targets'][number];
     const metered = await renderChartSvg(signalling, r.charts.get('signalling') as never);
-    expect(metered).toContain('plan cap 1000');
+    expect(metered).toContain('capacity 1000');
     expect(metered).not.toContain('Queued users');
   });
 });

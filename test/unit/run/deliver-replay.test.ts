@@ -58,7 +58,7 @@ describe('replaySpilled', () => {
     const [sink, spill, clock, log] = [new MemorySink(), new MemorySpill(), manualClock(), recordingLog()];
     await spill.put(lines(2, 'late'), 2_000);
     await spill.put(lines(3, 'early'), 1_000);
-    const summary = await replaySpilled(spill, sink, clock.now() + 1_000, log, clock.now);
+    const summary = await replaySpilled(spill, sink, clock.now() + 1_000, log, undefined, clock.now);
     expect(summary).toEqual({ batches: 2, points: 5, rejected: 0, remaining: 0 });
     expect(sink.written).toEqual([lines(3, 'early'), lines(2, 'late')]);
     expect(spill.batches.size).toBe(0);
@@ -70,7 +70,7 @@ describe('replaySpilled', () => {
     await spill.put(lines(1, 'a'), 1_000);
     await spill.put(lines(1, 'b'), 2_000);
     sink.fail = down;
-    const summary = await replaySpilled(spill, sink, clock.now() + 1_000, log, clock.now);
+    const summary = await replaySpilled(spill, sink, clock.now() + 1_000, log, undefined, clock.now);
     expect(summary).toEqual({ batches: 0, points: 0, rejected: 0, remaining: 2 });
     expect(spill.batches.size).toBe(2);
     expect(log.entries[0]).toMatchObject({
@@ -83,7 +83,14 @@ describe('replaySpilled', () => {
     const [sink, spill, clock] = [new MemorySink(), new MemorySpill(), manualClock()];
     await spill.put(['bad', ...lines(2)], 1_000);
     sink.fail = (sent) => (sent.includes('bad') ? refused() : undefined);
-    const summary = await replaySpilled(spill, sink, clock.now() + 1_000, recordingLog(), clock.now);
+    const summary = await replaySpilled(
+      spill,
+      sink,
+      clock.now() + 1_000,
+      recordingLog(),
+      undefined,
+      clock.now,
+    );
     expect(summary).toEqual({ batches: 1, points: 2, rejected: 1, remaining: 0 });
     expect(spill.rejected).toEqual([
       { lines: ['bad'], message: 'partial write: unable to parse', at: clock.now() },
@@ -99,7 +106,7 @@ describe('replaySpilled', () => {
       clock.advance(100);
       return undefined;
     };
-    const summary = await replaySpilled(spill, sink, until, recordingLog(), clock.now);
+    const summary = await replaySpilled(spill, sink, until, recordingLog(), undefined, clock.now);
     expect(summary).toEqual({ batches: 1, points: 1, rejected: 0, remaining: 2 });
     expect(spill.batches.size).toBe(2);
   });

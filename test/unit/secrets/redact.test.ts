@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, secretValuesOf } from '../../../functions/secrets/redact.js';
+import { redact, Scrubber, secretValuesOf } from '../../../functions/secrets/redact.js';
 
 describe('secretValuesOf', () => {
   it('collects every string of the secret JSON, however deep, and the secret string itself', () => {
@@ -63,10 +63,12 @@ describe('redact', () => {
     expect(redact('anything', [])).toBe('anything');
   });
 
-  it('works with the values secretValuesOf collects', () => {
+  it('hides the values of a JSON secret, not its key names', () => {
     const secret = JSON.stringify({ userId: 'user-0001', apikey: 'sp-key-7f3a9c' });
     const text = 'HTTP 401 for userId=user-0001&apikey=sp-key-7f3a9c (key abc)';
-    expect(redact(text, secretValuesOf(secret))).toBe('HTTP 401 for userId=***&apikey=*** (key abc)');
+    const scrubber = new Scrubber();
+    scrubber.addSecret(secret);
+    expect(scrubber.scrub(text)).toBe('HTTP 401 for userId=***&apikey=*** (key abc)');
   });
 });
 

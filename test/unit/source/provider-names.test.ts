@@ -16,13 +16,19 @@ const OWNERS = [/^functions\/providers\//, /^simulator\/providers\//];
  * Scenario data that builds targets of particular providers, as the tests do: the bench's load scenario and the
  * soak run poll the simulator's Streampixel, IMKit and Metered endpoints; the screenshot seeds their points.
  */
-const SCENARIOS = [/^bench\//, /^scripts\/soak\.ts$/, /^scripts\/report-screenshot\.ts$/];
+const SCENARIOS = [
+  /^bench\//,
+  /^scripts\/soak\.ts$/,
+  /^scripts\/report-screenshot\.ts$/,
+  /^scripts\/demo-month\.ts$/,
+];
 
 /**
- * Being rewritten in parallel (issue 13) to derive from capabilities; the integrator removes these lines after
- * merging that work.
+ * Issue 13's report and dashboards derive from capabilities; what still names a provider there: the report's
+ * `metered` key, kept one release as the alias of `plan` (the issue asks for it), and two dashboard comments that
+ * quote provider pages. Remove these lines when the alias goes.
  */
-const IN_FLIGHT = [/^functions\/report\//, /^dashboards\//, /^functions\/cli\/report\.ts$/];
+const IN_FLIGHT = [/^functions\/report\/(model|compute)\.ts$/, /^dashboards\/src\/(alerts|influxql)\.ts$/];
 
 /**
  * The simulator's routes live in simulator/providers/<provider>/, but its core still names providers: the state
