@@ -1,4 +1,4 @@
-import { planRules } from '../infra/schedules.js';
+import { planGroups } from '../infra/schedules.js';
 import { benchConfig } from './targets.js';
 
 /** Prices used (AWS, us-east-1, on-demand, no free tier). */
@@ -7,8 +7,8 @@ export const PRICES = {
   lambdaArm64PerGbSecond: 0.0000133334,
   /** Lambda requests, per million invocations. */
   lambdaPerMillionRequests: 0.2,
-  /** EventBridge scheduled rules: scheduled events are not charged. */
-  eventBridgeScheduledEvent: 0,
+  /** EventBridge Scheduler, per million invocations (beyond its free 14 million a month, not counted here). */
+  schedulerPerMillionInvocations: 1,
 } as const;
 
 /** AWS's pricing calculator month. */
@@ -56,7 +56,7 @@ export function cpuBoundTickMs(tick: TickCost, memoryMb: number): number {
 }
 
 /**
- * The monthly Lambda cost of `targets` targets at one interval, sharded as the stack shards them (`planRules`).
+ * The monthly Lambda cost of `targets` targets at one interval, sharded as the stack shards them (`planGroups`).
  * A run of a sub-minute interval lasts its minute: it waits for each sample time, and Lambda bills the waits,
  * so its billed duration is the last sample's offset plus one tick.
  */
@@ -80,11 +80,11 @@ export function monthlyCost(
   let billedMs = 0;
   let cpuBoundBilledMs = 0;
   let shards = 0;
-  for (const rule of planRules(config)) {
-    const rateMinutes = Math.max(1, rule.intervalMs / 60_000);
+  for (const group of planGroups(config)) {
+    const rateMinutes = Math.max(1, group.intervalMs / 60_000);
     const runsPerMonth = (HOURS_PER_MONTH * 60) / rateMinutes;
-    const waitMs = (rule.samplesPerRun - 1) * rule.intervalMs;
-    for (const shard of rule.shards) {
+    const waitMs = (group.samplesPerRun - 1) * group.intervalMs;
+    for (const shard of group.shards) {
       const tick = tickFor(shard.length);
       const billed = waitMs + Math.ceil(tick.wallMs);
       const cpuBound = waitMs + Math.ceil(cpuBoundTickMs(tick, memoryMb));
@@ -96,7 +96,9 @@ export function monthlyCost(
       cpuBoundBilledMs = Math.max(cpuBoundBilledMs, cpuBound);
     }
   }
-  const requestsUsd = (invocationsPerMonth / 1e6) * PRICES.lambdaPerMillionRequests;
+  // One Lambda request and one Scheduler invocation per shard and tick.
+  const requestsUsd =
+    (invocationsPerMonth / 1e6) * (PRICES.lambdaPerMillionRequests + PRICES.schedulerPerMillionInvocations);
   const computeUsd = gbSeconds * PRICES.lambdaArm64PerGbSecond;
   return {
     targets,

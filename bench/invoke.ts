@@ -15,8 +15,8 @@ type Handler = (event: CollectEvent, context: Context) => Promise<CollectResult>
 
 const MINUTE_MS = 60_000;
 /**
- * The handler skips a sample more than half its interval late (a one-minute target: 30 s), and EventBridge sends
- * the minute's start as `time`: an invocation starts in a minute's first seconds, as a scheduled one would.
+ * The handler misses a sample whose window closed before the run reached it, and Scheduler sends the minute's
+ * start as `time`: an invocation starts in a minute's first seconds, as a scheduled one would.
  */
 const LATEST_START_IN_MINUTE_MS = 15_000;
 

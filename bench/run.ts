@@ -488,7 +488,7 @@ function printReport(results: BenchResults, costs: CostLine[], budgets: BudgetCh
   out(coldTable(results));
   out(
     `\n5. Monthly cost (Lambda arm64 at $${PRICES.lambdaArm64PerGbSecond}/GB-s, ` +
-      `$${PRICES.lambdaPerMillionRequests}/1M requests; EventBridge scheduled events free)\n`,
+      `$${PRICES.lambdaPerMillionRequests}/1M requests; $${PRICES.schedulerPerMillionInvocations}/1M EventBridge Scheduler invocations)\n`,
   );
   out(costTable(costs));
   out(

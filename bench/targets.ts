@@ -66,6 +66,7 @@ export function tickPoints(config: Config, at: number): LinePoint[] {
       httpStatus: 200,
       attempts: 1,
       durationMs: 50 + (index % 7),
+      latenessMs: 0,
       error: '',
       sample: { ints: { live: index % 40, queued: index % 3 }, strings: {} },
     };

@@ -33,9 +33,10 @@ try {
 }
 const config = await loadConfig(context.configPath).catch((error: unknown) => fail(error));
 try {
-  new CollectorStack(app, 'ConcurrencyCollector', {
+  new CollectorStack(app, context.stackName, {
     config,
     configFile: resolve(context.configPath),
+    check: context.check,
     ...(context.network ? { network: context.network } : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });

@@ -4,39 +4,54 @@ import {
   Duration,
   Fn,
   RemovalPolicy,
-  SecretValue,
   Stack,
   type StackProps,
   Tags,
   Validations,
 } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Role } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleGroup,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config } from '../functions/config/schema.js';
+import { requiredSecrets } from '../functions/secrets/required.js';
 import { CollectorAlarms } from './constructs/collector-alarms.js';
 import { CollectorFunction } from './constructs/collector-function.js';
+import { CollectorSecrets } from './constructs/collector-secrets.js';
+import { DeployCheck } from './constructs/deploy-check.js';
 import { ReportBucket } from './constructs/report-bucket.js';
 import { SpillBucket } from './constructs/spill-bucket.js';
 import type { NetworkContext } from './context.js';
 import { logRetentionOf } from './retention.js';
-import { failureAlarmPeriodMinutes, functionTimeoutMs, planRules } from './schedules.js';
-import { requiredSecrets } from './secrets.js';
+import {
+  failureAlarmPeriodMinutes,
+  functionTimeoutMs,
+  heartbeatMinutes,
+  planGroups,
+  shardScheduleId,
+} from './schedules.js';
 
 /** The repository root: `infra/..`. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLER_ENTRY = fileURLToPath(new URL('../functions/handlers/collect.ts', import.meta.url));
 const REPORT_ENTRY = fileURLToPath(new URL('../functions/handlers/report.ts', import.meta.url));
+const CHECK_ENTRY = fileURLToPath(new URL('../functions/handlers/check.ts', import.meta.url));
 
-/** The monthly report's rule: 02:00 UTC on the 1st (`cron(0 2 1 * ? *)`); the stack says why then. */
-export const REPORT_SCHEDULE = Schedule.cron({ minute: '0', hour: '2', day: '1' });
+/** The monthly report's schedule: 02:00 UTC on the 1st (`cron(0 2 1 * ? *)`); the stack says why then. */
+export const REPORT_SCHEDULE = ScheduleExpression.cron({ minute: '0', hour: '2', day: '1' });
 /** The report handler's Powertools `service` (its Logger names itself so; the variable keeps them alike). */
 const REPORT_SERVICE_NAME = 'concurrency-report';
 
@@ -49,6 +64,11 @@ export interface CollectorStackProps extends StackProps {
   network?: NetworkContext;
   /** Subscribed to the alarm topic when given. */
   alarmEmail?: string;
+  /**
+   * Run the config check after every deploy, failing the deploy on a secret or InfluxDB problem.
+   * @default true
+   */
+  check?: boolean;
 }
 
 /**
@@ -67,8 +87,8 @@ export class CollectorStack extends Stack {
     const { config } = props;
     Tags.of(this).add('app', 'concurrency-collector');
 
-    const rules = planRules(config);
-    const timeoutMs = functionTimeoutMs(config, rules);
+    const groups = planGroups(config);
+    const timeoutMs = functionTimeoutMs(config, groups);
 
     const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -79,7 +99,7 @@ export class CollectorStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason:
         'This queue is itself the dead-letter queue: it receives the failed and expired invocations of the ' +
-        'collector function and of its EventBridge rules, and nothing consumes it automatically.',
+        'collector function and of its EventBridge Scheduler schedules, and nothing consumes it automatically.',
     });
 
     // Points InfluxDB could not take wait here for a later run to replay them (see functions/spill/s3.ts).
@@ -99,12 +119,16 @@ export class CollectorStack extends Stack {
     });
 
     spillBucket.grantSpill(fn.role as Role);
-    const secrets = new Map<string, ISecret>();
-    for (const { name, keys } of requiredSecrets(config)) {
-      const secret = this.secret(name, keys, config.deploy.createSecrets);
-      secret.grantRead(fn);
-      secrets.set(name, secret);
-    }
+    const required = requiredSecrets(config);
+    const secrets = new CollectorSecrets(this, 'Secrets', {
+      secrets: required,
+      create: config.deploy.createSecrets,
+      ...(config.deploy.kmsKeyArn ? { kmsKeyArn: config.deploy.kmsKeyArn } : {}),
+    });
+    secrets.grantRead(
+      fn,
+      required.map((secret) => secret.name),
+    );
 
     // The monthly report: last month's figures from InfluxDB, as HTML and CSV, into a bucket of its own.
     const reportBucket = new ReportBucket(this, 'ReportBucket');
@@ -138,52 +162,73 @@ export class CollectorStack extends Stack {
     });
     reportBucket.grantReportWrite(reportFn.role as Role);
     // The InfluxDB token only: a report never calls a provider, so it may not read their keys.
-    if (config.influx.tokenSecret) secrets.get(config.influx.tokenSecret)?.grantRead(reportFn);
+    if (config.influx.tokenSecret) secrets.grantRead(reportFn, [config.influx.tokenSecret]);
+
+    // One schedule group per stack, so two stacks side by side never share one; deleted with the stack.
+    const scheduleGroup = new ScheduleGroup(this, 'Schedules', { removalPolicy: RemovalPolicy.DESTROY });
+    // One role for every schedule: it may invoke the two functions and send to the dead-letter queue.
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description:
+        'EventBridge Scheduler: invokes the collector and report functions, dead letters to the queue',
+    });
+    for (const invoked of [fn, reportFn]) {
+      const arn = `<${this.getLogicalId(invoked.node.defaultChild as CfnFunction)}.Arn>`;
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}:*]`,
+        reason:
+          "CDK's Lambda grant also covers the function's versions and aliases (`<arn>:*`); nothing else.",
+      });
+    }
 
     // 02:00 UTC on the 1st: the month's last samples were written within a minute of midnight, and spilled
-    // batches have had two hours of runs to be replayed. EventBridge retries only an event it could not hand
-    // to Lambda; failed runs are Lambda's to retry (above). The event's time picks the month, so a late
+    // batches have had two hours of runs to be replayed. Scheduler retries only an invocation it could not hand
+    // to Lambda; failed runs are Lambda's to retry (above). The scheduled time picks the month, so a late
     // delivery still reports the month before.
-    const reportRule = new Rule(this, 'MonthlyReport', {
+    const reportSchedule = new Schedule(this, 'MonthlyReport', {
       description: "On the 1st at 02:00 UTC: last month's concurrency report to the reports bucket",
       schedule: REPORT_SCHEDULE,
-    });
-    reportRule.addTarget(
-      new LambdaFunction(reportFn, {
-        event: RuleTargetInput.fromObject({ time: EventField.time }),
+      scheduleGroup,
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(reportFn, {
+        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
         retryAttempts: 2,
         maxEventAge: Duration.hours(24),
         deadLetterQueue,
+        role: schedulerRole,
       }),
-    );
+    });
 
-    // Overlap: a rule fires once per interval (once a minute at most) and each run owns the sample times of
+    // Overlap: a schedule fires once per interval (once a minute at most) and each run owns the sample times of
     // its own tick, so two runs of a shard never poll the same tick, and a failed or late run is never repeated
-    // (retryAttempts 0, maxEventAge 1 min, here and on the function). A sub-minute run's samples all lie inside
-    // its minute (offsets < 60 s), so in the normal case it is over before the next run starts; only retries
-    // of its last samples can outlast the minute, bounded by the timeout. Reserved concurrency is not used: on
-    // the one function it would throttle every shard together, and per-shard functions would each take
-    // reserved capacity that new accounts (10 concurrent executions) do not have to give.
-    const ruleOutputs: Rule[] = [];
-    for (const planned of rules) {
-      const rule = new Rule(this, planned.id, {
-        description: describeRule(planned.intervalMs, planned.shards),
-        schedule: Schedule.expression(planned.schedule),
-      });
-      for (const shard of planned.shards) {
-        rule.addTarget(
-          new LambdaFunction(fn, {
-            event: RuleTargetInput.fromObject({ time: EventField.time, targets: shard }),
-            // EventBridge only retries when it could not hand the event to Lambda, so the run never started.
+    // (retryAttempts 0, maxEventAge 1 min on the function). A sub-minute run's samples all lie inside its minute
+    // (offsets < 60 s), so in the normal case it is over before the next run starts; only retries of its last
+    // samples can outlast the minute, bounded by the timeout. Reserved concurrency is not used: on the one
+    // function it would throttle every shard together, and per-shard functions would each take reserved
+    // capacity that new accounts (10 concurrent executions) do not have to give. The flexible time window is off:
+    // a run must start within its minute, and the scheduled time in the input is the tick it samples.
+    const schedules: Array<{ id: string; schedule: Schedule; description: string }> = [];
+    for (const group of groups) {
+      for (const [index, shard] of group.shards.entries()) {
+        const id = shardScheduleId(group, index);
+        const description = describeSchedule(group.intervalMs, shard, index, group.shards.length);
+        const schedule = new Schedule(this, id, {
+          description,
+          schedule: ScheduleExpression.expression(group.schedule),
+          scheduleGroup,
+          timeWindow: TimeWindow.off(),
+          target: new LambdaInvoke(fn, {
+            input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime, targets: shard }),
+            // Scheduler only retries when it could not hand the event to Lambda, so the run never started.
             retryAttempts: 2,
             maxEventAge: Duration.minutes(1),
             deadLetterQueue,
+            role: schedulerRole,
           }),
-        );
+        });
+        schedules.push({ id, schedule, description: `${group.schedule}: ${shard.length} target(s)` });
       }
-      ruleOutputs.push(rule);
     }
-
     const topic = new Topic(this, 'AlarmTopic', {
       displayName: 'Concurrency collector alarms',
       enforceSSL: true,
@@ -202,8 +247,29 @@ export class CollectorStack extends Stack {
       reportFn,
       deadLetterQueue,
       topic,
-      failurePeriodMinutes: failureAlarmPeriodMinutes(rules),
+      failurePeriodMinutes: failureAlarmPeriodMinutes(groups),
+      heartbeatMinutes: heartbeatMinutes(groups),
     });
+
+    if (props.check ?? true) {
+      const check = new DeployCheck(this, 'Check', {
+        entry: CHECK_ENTRY,
+        projectRoot: PROJECT_ROOT,
+        configFile: props.configFile,
+        role: fn.role as Role,
+        timeout: Duration.millis(timeoutMs),
+        logRetention,
+        environment: { SPILL_BUCKET: spillBucket.bucketName },
+        ...(network ? { network: { ...network, securityGroups: fn.connections.securityGroups } } : {}),
+      });
+      // Its function already waits for the collector role's policy (the grants); it must also wait for the secrets
+      // createSecrets makes.
+      check.node.addDependency(secrets);
+      new CfnOutput(this, 'CheckReport', {
+        value: check.report,
+        description: 'What the post-deploy check found (failing targets do not fail the deploy)',
+      });
+    }
 
     new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The collector function' });
     new CfnOutput(this, 'LogGroupName', {
@@ -222,17 +288,18 @@ export class CollectorStack extends Stack {
       value: topic.topicArn,
       description: 'Subscribe here to get the alarms',
     });
-    for (const [index, rule] of ruleOutputs.entries()) {
-      const planned = rules[index] as (typeof rules)[number];
-      new CfnOutput(this, `Rule${planned.id}`, {
-        value: rule.ruleName,
-        description: `${planned.schedule}: ${planned.shards.flat().length} target(s) in ${planned.shards.length} shard(s)`,
-      });
+    for (const { id, schedule, description } of schedules) {
+      new CfnOutput(this, `Schedule${id}`, { value: schedule.scheduleName, description });
     }
+    new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroup.scheduleGroupName });
     new CfnOutput(this, 'AlarmErrors', { value: alarms.errors.alarmName });
     new CfnOutput(this, 'AlarmTargetsFailing', { value: alarms.targetsFailing.alarmName });
     new CfnOutput(this, 'AlarmDeadLetters', { value: alarms.deadLetters.alarmName });
     new CfnOutput(this, 'AlarmReportErrors', { value: alarms.reportErrors.alarmName });
+    new CfnOutput(this, 'AlarmSpilling', { value: alarms.spilling.alarmName });
+    new CfnOutput(this, 'AlarmSpillAge', { value: alarms.spillAge.alarmName });
+    new CfnOutput(this, 'AlarmHeartbeat', { value: alarms.heartbeat.alarmName });
+    new CfnOutput(this, 'AlarmMissedSamples', { value: alarms.missedSamples.alarmName });
     new CfnOutput(this, 'ReportFunctionName', {
       value: reportFn.functionName,
       description: 'The monthly report function',
@@ -245,37 +312,12 @@ export class CollectorStack extends Stack {
       value: reportBucket.bucketName,
       description: 'Monthly reports: reports/<yyyy-mm>/concurrency-report-<yyyy-mm>.html and .csv',
     });
-    new CfnOutput(this, 'ReportRuleName', {
-      value: reportRule.ruleName,
+    new CfnOutput(this, 'ReportScheduleName', {
+      value: reportSchedule.scheduleName,
       description: `${REPORT_SCHEDULE.expressionString}: the report of the month before`,
     });
   }
 
-  /**
-   * A secret the function reads: imported by name (existing secrets, the default), or created with every key
-   * its readers need set to "" for a person to fill in (`deploy.createSecrets`). Empty placeholders are the only
-   * values that ever reach the template; nothing is generated, so nothing secret is in it or in the logs.
-   */
-  private secret(name: string, keys: readonly string[], create: boolean): ISecret {
-    const id = `Secret[${encodeURIComponent(name)}]`;
-    if (!create) return Secret.fromSecretNameV2(this, id, name);
-    const secret = new Secret(this, id, {
-      secretName: name,
-      description: `Concurrency collector credentials: fill in ${keys.map((key) => `"${key}"`).join(', ')}`,
-      secretObjectValue: Object.fromEntries(keys.map((key) => [key, SecretValue.unsafePlainText('')])),
-      // Kept on `cdk destroy` and when createSecrets is turned off: it holds what a person typed in.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The secret holds API keys issued by third parties (the providers, InfluxDB); they are ' +
-        'rotated in those consoles, not by a Secrets Manager rotation function.',
-    });
-    return secret;
-  }
-
-  /** The VPC, subnets and security group, imported by id without a look-up (so synth stays offline). */
   private network(context: NetworkContext) {
     // The function only needs the VPC's id (for a new security group): the subnets are given explicitly, so
     // the zones are left to CloudFormation rather than looked up.
@@ -294,9 +336,14 @@ export class CollectorStack extends Stack {
   }
 }
 
-/** A rule's description in the console (EventBridge allows 512 characters). */
-function describeRule(intervalMs: number, shards: readonly string[][]): string {
-  const names = shards.flat();
-  const text = `Every ${intervalMs / 1_000} s: ${names.length} target(s) in ${shards.length} shard(s): ${names.join(', ')}`;
+/** A schedule's description in the console (Scheduler allows 512 characters). */
+function describeSchedule(
+  intervalMs: number,
+  shard: readonly string[],
+  index: number,
+  shards: number,
+): string {
+  const part = shards > 1 ? ` (shard ${index + 1} of ${shards})` : '';
+  const text = `Every ${intervalMs / 1_000} s${part}: ${shard.length} target(s): ${shard.join(', ')}`;
   return text.length <= 512 ? text : `${text.slice(0, 509)}...`;
 }

@@ -9,10 +9,17 @@ export interface NetworkContext {
   securityGroupId?: string;
 }
 
+/** The stack's name when `-c stackName=` is not given. */
+export const DEFAULT_STACK_NAME = 'ConcurrencyCollector';
+
 /** What `cdk.json` and `-c key=value` tell the app. */
 export interface DeployContext {
   /** The collector config file, as given (relative to the working directory). */
   configPath: string;
+  /** The CloudFormation stack name: two stacks (staging, prod) may live side by side in one account and region. */
+  stackName: string;
+  /** Run the config check after the deploy (`-c check=false` skips it, e.g. before the database exists). */
+  check: boolean;
   network?: NetworkContext;
   /** An address subscribed to the alarm topic; it must confirm the subscription. */
   alarmEmail?: string;
@@ -30,7 +37,20 @@ export class ContextError extends Error {
 export function readDeployContext(node: Pick<Node, 'tryGetContext'>): DeployContext {
   const configPath = text(node, 'config');
   if (configPath === undefined) {
-    throw new ContextError('context "config" is missing: set it in cdk.json or pass -c config=FILE');
+    throw new ContextError(
+      'no collector config: pass -c config=FILE (e.g. cdk deploy -c config=collector.config.json); ' +
+        'cdk.json names none, so that no stack is ever deployed from the example by mistake',
+    );
+  }
+  const stackName = text(node, 'stackName') ?? DEFAULT_STACK_NAME;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    throw new ContextError(
+      `context "stackName": "${stackName}" is not a CloudFormation stack name (a letter, then up to 127 letters, digits or "-")`,
+    );
+  }
+  const checkText = text(node, 'check') ?? 'true';
+  if (checkText !== 'true' && checkText !== 'false') {
+    throw new ContextError(`context "check": "${checkText}" must be true or false`);
   }
   const vpcId = text(node, 'vpcId');
   const subnetIds = list(node, 'subnetIds');
@@ -49,6 +69,8 @@ export function readDeployContext(node: Pick<Node, 'tryGetContext'>): DeployCont
   }
   return {
     configPath,
+    stackName,
+    check: checkText === 'true',
     ...(vpcId !== undefined
       ? { network: { vpcId, subnetIds, ...(securityGroupId ? { securityGroupId } : {}) } }
       : {}),
@@ -59,6 +81,8 @@ export function readDeployContext(node: Pick<Node, 'tryGetContext'>): DeployCont
 function text(node: Pick<Node, 'tryGetContext'>, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
+  // `"check": false` in cdk.json arrives as a boolean; `-c check=false` as a string.
+  if (typeof value === 'boolean') return String(value);
   if (typeof value !== 'string') throw new ContextError(`context "${key}" must be a string`);
   return value.trim();
 }

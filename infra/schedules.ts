@@ -6,10 +6,7 @@ import { scheduleOf } from '../functions/schedule/plan.js';
 import { formatDuration } from '../functions/time/duration.js';
 import { DAY_DIVISORS_H, HOUR_DIVISORS_MIN } from '../functions/time/units.js';
 
-/** EventBridge's hard limit of targets on one rule. */
-export const MAX_TARGETS_PER_RULE = 5;
-
-/** EventBridge's limit on a rule target's input template, in characters. */
+/** EventBridge Scheduler's limit on a schedule target's input, in characters. */
 export const MAX_INPUT_CHARS = 8_192;
 
 /** Lambda's longest timeout, in milliseconds. */
@@ -21,42 +18,47 @@ export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
  */
 export const TIMEOUT_MARGIN_MS = 10_000;
 
-/** The template of a rule target's input, less the names: `{"time":<time>,"targets":[…]}`. */
-const INPUT_OVERHEAD_CHARS = '{"time":<time>,"targets":}'.length;
+/** The template of a schedule's input, less the names: `{"time":"<aws.scheduler.scheduled-time>","targets":[…]}`. */
+const INPUT_OVERHEAD_CHARS = '{"time":"<aws.scheduler.scheduled-time>","targets":}'.length;
 
-/** One EventBridge rule: the targets of one interval, split into shards, one rule target (invocation) each. */
-export interface PlannedRule {
-  /** Construct id, stable across deploys and readable: `Every10s`, `Every5m`, `Every10sPart2`. */
+/** The targets of one interval, split into shards: one EventBridge Scheduler schedule (one invocation) per shard. */
+export interface PlannedGroup {
+  /** Construct id, stable across deploys and readable: `Every10s`, `Every5m`; shard n > 1 adds `Shard{n}`. */
   id: string;
-  /** The interval of every target of the rule, in milliseconds. */
+  /** The interval of every target of the group, in milliseconds. */
   intervalMs: number;
   /**
-   * The rule's schedule expression: `rate(1 minute)` for a minute and less, else a cron expression firing on
-   * the multiples of the interval (`cron(0/5 * * * ? *)`, `cron(0 0/6 * * ? *)`): see {@link scheduleExpression}.
+   * The schedules' expression: a cron expression firing on the multiples of the interval (every minute for a
+   * minute and less, `cron(0/5 * * * ? *)`, `cron(0 0/6 * * ? *)`): see {@link scheduleExpression}.
    */
   schedule: string;
   /** How many samples of each target one run takes (6 for `10s`, 1 for a minute or more). */
   samplesPerRun: number;
-  /** Target names of each shard, sorted; each shard is one rule target, so one invocation per tick. */
+  /** Target names of each shard, sorted; each shard is one schedule, so one invocation per tick. */
   shards: string[][];
 }
 
+/** The construct id of a group's n-th shard's schedule (0-based): `Every10s`, `Every10sShard2`. */
+export function shardScheduleId(group: Pick<PlannedGroup, 'id'>, index: number): string {
+  return index === 0 ? group.id : `${group.id}Shard${index + 1}`;
+}
+
 /**
- * The EventBridge rules of a config: targets grouped by interval, each group split into shards of at most
- * `deploy.shardSize` targets (fewer when the names would not fit in a rule target's input), and a group of
- * more than five shards spread over several rules (five targets per rule at most).
+ * The schedule groups of a config: targets grouped by interval, each group split into shards of at most
+ * `deploy.shardSize` targets (fewer when the names would not fit in a schedule's input). Unlike EventBridge
+ * rules (five targets each), Scheduler has one target per schedule, so each shard gets its own schedule.
  *
  * Names are sorted inside a group, so reordering the config file changes nothing, and ids derive from the
  * interval alone, so they stay the same from one deploy to the next.
  */
-export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRule[] {
+export function planGroups(config: Pick<Config, 'targets' | 'deploy'>): PlannedGroup[] {
   const groups = new Map<number, string[]>();
   for (const target of config.targets) {
     const names = groups.get(target.interval);
     if (names) names.push(target.name);
     else groups.set(target.interval, [target.name]);
   }
-  const rules: PlannedRule[] = [];
+  const planned: PlannedGroup[] = [];
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     const { samplesPerRun } = scheduleOf(intervalMs);
     const weights = new Map(config.targets.map((target) => [target.name, projectsOf(target)]));
@@ -65,20 +67,16 @@ export function planRules(config: Pick<Config, 'targets' | 'deploy'>): PlannedRu
       config.deploy.shardSize,
       (name) => weights.get(name) ?? 1,
     );
-    const groupId = `Every${formatDuration(intervalMs)}`;
-    for (let first = 0; first < shards.length; first += MAX_TARGETS_PER_RULE) {
-      const part = first / MAX_TARGETS_PER_RULE + 1;
-      rules.push({
-        id: part === 1 ? groupId : `${groupId}Part${part}`,
-        intervalMs,
-        // The config schema only lets through intervals that divide a minute, an hour or a day.
-        schedule: scheduleExpression(intervalMs) as string,
-        samplesPerRun,
-        shards: shards.slice(first, first + MAX_TARGETS_PER_RULE),
-      });
-    }
+    planned.push({
+      id: `Every${formatDuration(intervalMs)}`,
+      intervalMs,
+      // The config schema only lets through intervals that divide a minute, an hour or a day.
+      schedule: scheduleExpression(intervalMs) as string,
+      samplesPerRun,
+      shards,
+    });
   }
-  return rules;
+  return planned;
 }
 
 /**
@@ -118,7 +116,7 @@ function filled(names: readonly string[], shardSize: number, weightOf: (name: st
   return shards;
 }
 
-/** The length of a shard's input template, as EventBridge counts it. */
+/** The length of a shard's input template, as EventBridge Scheduler counts it. */
 export function inputChars(shard: readonly string[]): number {
   return INPUT_OVERHEAD_CHARS + JSON.stringify(shard).length;
 }
@@ -140,17 +138,17 @@ function compareNames(a: string, b: string): number {
 }
 
 /**
- * When a group's rule fires. A run stamps its samples with the tick floored to the interval (multiples of the
- * interval since 1970, see `firstSampleTime`) and skips samples more than 90 s late, so the rule must fire on
- * those multiples. `rate(N minutes)` does not: it counts from the rule's creation, and a 5-minute rule created
- * at 12:03 would fire 3 minutes after every multiple and poll nothing. So: `rate(1 minute)` for a minute and
- * less (the run floors its tick to the minute and samples within it), and cron expressions, which fire on the
- * clock, for the multiples of a divisor of an hour or of a day. `undefined` for any other interval (`7m`,
- * `90m`): no rule fires on its multiples.
+ * When a group's schedules fire. A run stamps its samples with the tick floored to the interval (multiples of
+ * the interval since 1970, see `firstSampleTime`) and misses a sample whose window closed before it got there,
+ * so the schedule must fire on those multiples. `rate(N minutes)` does not: Scheduler counts it from the
+ * schedule's creation, and a 5-minute schedule created at 12:03 would fire 3 minutes after every multiple. So
+ * cron expressions, which fire on the clock: every minute for a minute and less (the run floors its tick to the
+ * minute and samples within it), else the multiples of a divisor of an hour or of a day. `undefined` for any
+ * other interval (`7m`, `90m`): no schedule fires on its multiples.
  */
 export function scheduleExpression(intervalMs: number): string | undefined {
   const { rateMinutes: minutes } = scheduleOf(intervalMs);
-  if (minutes === 1) return 'rate(1 minute)';
+  if (minutes === 1) return 'cron(* * * * ? *)';
   if (HOUR_DIVISORS_MIN.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
   const hours = minutes / 60;
   if (hours === 1) return 'cron(0 * * * ? *)';
@@ -168,15 +166,15 @@ export function scheduleExpression(intervalMs: number): string | undefined {
  */
 export function functionTimeoutMs(
   config: Pick<Config, 'targets' | 'influx' | 'maxAttempts' | 'maxInFlightPerAccount'>,
-  rules: readonly PlannedRule[],
+  groups: readonly PlannedGroup[],
 ): number {
   const byName = new Map(config.targets.map((target) => [target.name, target]));
   let worst = { budgetMs: 0, rule: '' };
-  for (const rule of rules) {
-    for (const shard of rule.shards) {
+  for (const group of groups) {
+    for (const shard of group.shards) {
       const targets = shard.map((name) => byName.get(name) as Target);
       const budgetMs = runBudgetMs(targets, config);
-      if (budgetMs > worst.budgetMs) worst = { budgetMs, rule: rule.id };
+      if (budgetMs > worst.budgetMs) worst = { budgetMs, rule: group.id };
     }
   }
   const timeoutMs = Math.ceil((worst.budgetMs + TIMEOUT_MARGIN_MS) / 1_000) * 1_000;
@@ -195,9 +193,18 @@ export function functionTimeoutMs(
  * (the slowest rate), and at least 5 minutes; at most 6 hours, since CloudWatch evaluates at most a day and the
  * alarm looks at three periods.
  */
-export function failureAlarmPeriodMinutes(rules: readonly PlannedRule[]): number {
-  const slowest = Math.max(...rules.map((rule) => scheduleOf(rule.intervalMs).rateMinutes));
+export function failureAlarmPeriodMinutes(groups: readonly PlannedGroup[]): number {
+  const slowest = Math.max(...groups.map((group) => scheduleOf(group.intervalMs).rateMinutes));
   return Math.min(Math.max(5, slowest), 360);
+}
+
+/**
+ * The heartbeat alarm's window, in minutes: 10, or the fastest group's rate when no group runs that often (an
+ * hourly-only config reports SamplesTaken once an hour), at most a day.
+ */
+export function heartbeatMinutes(groups: readonly PlannedGroup[]): number {
+  const fastest = Math.min(...groups.map((group) => scheduleOf(group.intervalMs).rateMinutes));
+  return Math.min(Math.max(10, fastest), 1_440);
 }
 
 function formatSeconds(ms: number): string {

@@ -8,6 +8,8 @@ export interface CollectArgs {
   dryRun: boolean;
   targets: string[];
   secretsFile?: string;
+  /** Check the config's secrets, InfluxDB and targets once, then exit (0, 1 or 2). */
+  check: boolean;
   /** Print the projects each discovering target finds, then exit. */
   listProjects: boolean;
   /** Where unwritten batches wait for the next run. */
@@ -24,6 +26,9 @@ export const COLLECT_USAGE = `Usage: npm run collect -- --config FILE [options]
   --once                one sample of every target, now, then exit
   --dry-run             print line protocol to stdout; write nothing anywhere
   --target NAME         only this target (repeatable)
+  --check               check every secret the config names, InfluxDB (one collector_check
+                        point) and each target (one sample, written), one line each, then exit:
+                        0 all answered, 1 only targets failed, 2 a secret or InfluxDB is wrong
   --list-projects       list the projects each discovering target finds (id, name, region,
                         status, polled or not), then exit
   --secrets-file FILE   JSON map of secret name -> value, instead of AWS Secrets Manager
@@ -45,6 +50,7 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
   }
   if (values.help)
     return {
+      check: false,
       listProjects: false,
       config: '',
       once: false,
@@ -59,6 +65,7 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
     once: values.once ?? false,
     dryRun: values['dry-run'] ?? false,
     listProjects: values['list-projects'] ?? false,
+    check: values.check ?? false,
     targets: values.target ?? [],
     ...(values['secrets-file'] ? { secretsFile: values['secrets-file'] } : {}),
     spillDir: values['spill-dir'] ?? DEFAULT_SPILL_DIR,
@@ -71,6 +78,7 @@ function parse(argv: readonly string[]) {
     once: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     'list-projects': { type: 'boolean' },
+    check: { type: 'boolean' },
     'spill-dir': { type: 'string' },
   });
 }

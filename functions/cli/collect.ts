@@ -1,3 +1,5 @@
+import { formatCheckLine } from '../check/check.js';
+import { runCheck } from '../check/run.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, Target } from '../config/schema.js';
@@ -43,6 +45,7 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     targets = selectTargets(config, args.targets);
     source = args.secretsFile ? await FileSecretSource.load(args.secretsFile) : new SecretsManagerSource();
     secrets = new RunSecrets(source);
+    if (args.check) return await check(config, targets, secrets, new DirectorySpillStore(args.spillDir), io);
     const printing = args.dryRun || args.listProjects;
     sink = printing ? new LineProtocolPrinter(io.stdout) : await openInfluxWriter(config, secrets);
     // A dry run writes nothing anywhere: no spill, no replay.
@@ -84,6 +87,24 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
     return EXIT.failed;
   }
   return code;
+}
+
+/** `--check`: one line per secret, InfluxDB and target on stdout; the exit code says which kind failed. */
+async function check(
+  config: Config,
+  targets: Target[],
+  secrets: RunSecrets,
+  spill: SpillStore,
+  io: CliIo,
+): Promise<number> {
+  const result = await runCheck(config, targets, {
+    secrets,
+    source: 'cli',
+    log: streamLog(io.stderr),
+    spill,
+  });
+  for (const line of result.lines) io.stdout.write(`${formatCheckLine(line)}\n`);
+  return result.exit;
 }
 
 interface Wiring {

@@ -3,6 +3,7 @@ import { ADAPTERS } from '../providers/registry.js';
 import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
 import { durationSchema, formatDuration } from '../time/duration.js';
 import { DAY_DIVISORS_H, DAY_MS, HOUR_DIVISORS_MIN, MINUTE_MS } from '../time/units.js';
+import { kmsKeyArnSchema, secretReferenceSchema } from './secret-ref.js';
 
 /** Tags the data contract owns; a target's static tags may not overwrite them. */
 export const RESERVED_TAGS = [
@@ -40,10 +41,9 @@ const commonTargetShape = {
       message: 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
     })
     .describe('Unique name of the target: the `target` tag.'),
-  secret: z
-    .string()
-    .min(1)
-    .describe("Name of the Secrets Manager secret holding this provider's credentials."),
+  secret: secretReferenceSchema.describe(
+    "Name or full ARN of the Secrets Manager secret holding this provider's credentials.",
+  ),
   interval: durationSchema.describe(
     'Time between samples: a divisor of a minute ("5s", "10s", "30s") or whole minutes ("1m", "5m").',
   ),
@@ -158,11 +158,11 @@ const influxSchema = z
       .min(1)
       .optional()
       .describe('apiVersion 1: retention policy (default policy if unset).'),
-    tokenSecret: z
-      .string()
-      .min(1)
+    tokenSecret: secretReferenceSchema
       .optional()
-      .describe('Secret with `{"token"}` (v2) or `{"username","password"}` (v1); none for an open server.'),
+      .describe(
+        'Secret (name or full ARN) with `{"token"}` (v2) or `{"username","password"}` (v1); none for an open server.',
+      ),
     timeout: durationSchema.prefault('10s').describe('Timeout of one write request. Default "10s".'),
   })
   .superRefine((influx, ctx) => {
@@ -204,6 +204,12 @@ const deploySchema = z
       .default(false)
       .describe(
         'Create the named secrets (empty, with the right JSON keys) instead of importing existing ones.',
+      ),
+    kmsKeyArn: kmsKeyArnSchema
+      .optional()
+      .describe(
+        'The customer-managed KMS key the secrets are encrypted with, if not the AWS-managed one: the functions ' +
+          'may decrypt with it only through Secrets Manager.',
       ),
     logRetentionDays: z
       .number()

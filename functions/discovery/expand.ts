@@ -59,6 +59,7 @@ export async function expandDiscovery(
           httpStatus: failure.httpStatus,
           attempts,
           durationMs: context.now() - started,
+          latenessMs: started - at,
           error: shortMessage(context.secrets.scrub(failure.message)),
         });
       try {

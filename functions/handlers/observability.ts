@@ -4,10 +4,17 @@ export const SERVICE_NAME = 'concurrency-collector';
 /** The CloudWatch namespace of the collector's EMF metrics. */
 export const METRICS_NAMESPACE = 'ConcurrencyCollector';
 
-/** The EMF metrics one collector run publishes (unit: count), each with dimension `service`. */
+/**
+ * The EMF metrics one collector run publishes, each with dimension `service`: counts, but `StartDelay` (ms from
+ * the scheduled time to the handler's start) and `SpillAge` (seconds since the scheduled time of the oldest batch
+ * waiting in the spill; 0 when none waits).
+ */
 export const METRIC = {
   samplesTaken: 'SamplesTaken',
   samplesFailed: 'SamplesFailed',
+  samplesMissed: 'SamplesMissed',
+  startDelay: 'StartDelay',
+  spillAge: 'SpillAge',
   pointsWritten: 'PointsWritten',
   pointsSpilled: 'PointsSpilled',
   pointsRejected: 'PointsRejected',

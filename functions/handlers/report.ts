@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { awsClientDeadlines } from '../http/aws.js';
@@ -36,7 +37,8 @@ let config: Promise<Config> | undefined;
  * Throws when InfluxDB cannot be read or S3 refuses the objects, so that the invocation is retried and, in the
  * end, lands in the function's failure destination rather than leaving a month without a report unnoticed.
  */
-export async function handler(event: ReportEvent = {}): Promise<ReportResult> {
+export async function handler(event: ReportEvent = {}, context?: Context): Promise<ReportResult> {
+  if (context) logger.addContext(context);
   const bucket = process.env.REPORT_BUCKET;
   if (!bucket)
     throw new Error('REPORT_BUCKET is not set: the stack passes the report bucket name to the function');

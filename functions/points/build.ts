@@ -4,7 +4,11 @@ import { type AnyAdapter, PLAN_CAPACITY_FIELD, type Sample } from '../providers/
 import { LinePoint } from './line-protocol.js';
 
 /** Measurement names of the data contract (docs/data-contract.md). */
-export const MEASUREMENT = { concurrency: 'concurrency', run: 'collector_run' } as const;
+export const MEASUREMENT = {
+  concurrency: 'concurrency',
+  run: 'collector_run',
+  check: 'collector_check',
+} as const;
 
 /** What one attempt to sample a target came to, whatever the outcome: the stuff of `collector_run`. */
 export interface SampleRecord {
@@ -18,6 +22,8 @@ export interface SampleRecord {
   httpStatus: number;
   attempts: number;
   durationMs: number;
+  /** When the sample was polled (or, when it was not, reached) minus its scheduled time, in ms. */
+  latenessMs: number;
   /** Empty when the outcome is `ok`. */
   error: string;
   /** Present when the outcome is `ok`. */
@@ -73,7 +79,8 @@ export function runPoint(record: SampleRecord): LinePoint {
     .intField('up', record.outcome === 'ok' ? 1 : 0)
     .intField('duration_ms', Math.round(record.durationMs))
     .intField('http_status', record.httpStatus)
-    .intField('attempts', record.attempts);
+    .intField('attempts', record.attempts)
+    .intField('lateness_ms', Math.max(0, Math.round(record.latenessMs)));
   if (record.error !== '') point.stringField('error', record.error);
   return point.timestamp(secondsOf(record.at));
 }

@@ -9,6 +9,13 @@ export const OUTCOMES = [
   'bad_response',
   'config',
   'discovery',
+  /** The run reached the sample after its window had closed (it started late): not polled, not a failure. */
+  'missed',
 ] as const;
 
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Outcomes that are not failures of the target: `SamplesFailed` and the CLI's exit code leave them out. */
+export function isFailure(outcome: Outcome): boolean {
+  return outcome !== 'ok' && outcome !== 'missed';
+}

@@ -8,6 +8,7 @@ import type { PointSink, WriteError } from '../influx/writer.js';
 import type { RunLog } from '../log/run-log.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { shortMessage } from '../providers/failures.js';
+import { isFailure } from '../providers/outcome.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
 import { scrubbedLog } from '../secrets/redact.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
@@ -41,12 +42,16 @@ export interface RunPlan {
   samples: readonly PlannedSample[];
   /** Scheduled runs wait for each sample's time; `--once` samples at once. */
   waitForSchedule: boolean;
+  /**
+   * A scheduled run that may start late (the Lambda handler, the CLI's minute loop): a sample whose window
+   * `[at, at + interval)` closed before the run reached it is `missed`. Off where past ticks are replayed on purpose.
+   * @default false
+   */
+  missClosedWindows?: boolean;
   /** Epoch ms after which no sample or retry starts and requests in flight are abandoned, to keep time to write. */
   stopSamplingAt: number;
   /** Epoch ms by which every write and spill must be over. */
   finishBy: number;
-  /** See `SampleContext.maxLatenessMs`. */
-  maxLatenessMs?: number;
 }
 
 export interface RunDependencies {
@@ -110,7 +115,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     signal,
     limitAccount,
     ...(deps.get ? { get: deps.get } : {}),
-    ...(plan.maxLatenessMs !== undefined ? { maxLatenessMs: plan.maxLatenessMs } : {}),
+    windowed: plan.missClosedWindows ?? false,
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
   const writeStop = deps.signal ? graceAfter(deps.signal, STOP_WRITE_GRACE_MS) : undefined;
@@ -155,7 +160,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     );
     const records = [...listings, ...sampled];
     for (const failed of records.filter((record) => record.outcome !== 'ok')) {
-      deps.log.warn('sample failed', {
+      deps.log.warn(failed.outcome === 'missed' ? 'sample missed' : 'sample failed', {
         target: failed.target.name,
         outcome: failed.outcome,
         http_status: failed.httpStatus,
@@ -262,13 +267,19 @@ export function lostBatches(summary: RunSummary): UnwrittenBatch[] {
   return summary.unwritten.filter((batch) => batch.spilledAs === undefined);
 }
 
-/** The counts a run reports (log line, metrics): failed samples, and points spilled or lost. */
-export function tally(summary: RunSummary): { failed: number; pointsSpilled: number; pointsLost: number } {
+/** The counts a run reports (log line, metrics): failed and missed samples, and points spilled or lost. */
+export function tally(summary: RunSummary): {
+  failed: number;
+  missed: number;
+  pointsSpilled: number;
+  pointsLost: number;
+} {
   const points = (batches: readonly UnwrittenBatch[]) =>
     batches.reduce((sum, batch) => sum + batch.lines.length, 0);
   const pointsLost = points(lostBatches(summary));
   return {
-    failed: summary.records.filter((record) => record.outcome !== 'ok').length,
+    failed: summary.records.filter((record) => isFailure(record.outcome)).length,
+    missed: summary.records.filter((record) => record.outcome === 'missed').length,
     pointsSpilled: points(summary.unwritten) - pointsLost,
     pointsLost,
   };

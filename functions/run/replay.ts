@@ -1,6 +1,6 @@
 import type { PointSink } from '../influx/writer.js';
 import type { RunLog } from '../log/run-log.js';
-import type { SpillStore } from '../spill/store.js';
+import { batchTime, type SpillStore } from '../spill/store.js';
 import { deliver } from './deliver.js';
 
 export interface ReplaySummary {
@@ -11,6 +11,8 @@ export interface ReplaySummary {
   rejected: number;
   /** Batches still waiting (InfluxDB still failing, or no time left this run). */
   remaining: number;
+  /** Scheduled time (epoch ms) of the oldest batch still waiting, when one is: the spill-age metric's source. */
+  oldestWaitingAt?: number;
 }
 
 /**
@@ -27,16 +29,21 @@ export async function replaySpilled(
 ): Promise<ReplaySummary> {
   const summary: ReplaySummary = { batches: 0, points: 0, rejected: 0, remaining: 0 };
   const keys = await store.list();
+  const stopAt = (index: number): void => {
+    summary.remaining = keys.length - index;
+    const oldest = batchTime(keys[index] as string);
+    if (oldest !== undefined) summary.oldestWaitingAt = oldest;
+  };
   for (const [index, key] of keys.entries()) {
     if (now() >= until || signal?.aborted) {
-      summary.remaining = keys.length - index;
+      stopAt(index);
       break;
     }
     const lines = await store.read(key);
     const delivery = await deliver(sink, lines, until, signal);
     if (delivery.unsent.length > 0) {
       log.warn('replay stopped: InfluxDB still failing', { key, error: delivery.error?.message });
-      summary.remaining = keys.length - index;
+      stopAt(index);
       break;
     }
     if (delivery.rejected.length > 0) await store.reject(delivery.rejected, now());

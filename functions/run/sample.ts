@@ -26,10 +26,10 @@ export interface SampleContext {
   backoff: Map<string, number>;
   now: () => number;
   /**
-   * A scheduled sample whose slot the run reached later than this (or half its interval, if less) after its time
-   * is not taken: its value would be stamped with a time it does not describe. Unset for `--once`.
+   * A scheduled run (not `--once`): a sample whose window `[at, at + interval)` closed before the run reached
+   * it is `missed`, not polled.
    */
-  maxLatenessMs?: number;
+  windowed?: boolean;
   /** Runs a request inside its provider account's cap on requests in flight. */
   limitAccount?: AccountLimit;
   /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
@@ -67,6 +67,8 @@ export async function takeSample(
       at,
       attempts,
       durationMs: context.now() - started,
+      // A sample that was never polled is as late as the run was when it reached the slot.
+      latenessMs: (attempts > 0 ? started : reachedAt) - at,
       project: adapter.project(target),
     };
     if ('outcome' in outcome) {
@@ -76,14 +78,13 @@ export async function takeSample(
     return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
   };
 
-  const lateness = reachedAt - at;
-  // Half an interval at most: a run that starts late must not fire a burst of a target's past slots at once
-  // (a provider's floor would answer 429), nor stamp a reading with a time it does not describe.
-  const tolerance =
-    context.maxLatenessMs === undefined ? undefined : Math.min(context.maxLatenessMs, target.interval / 2);
-  if (tolerance !== undefined && lateness > tolerance) {
-    const message = `not polled: the run reached this sample ${Math.round(lateness / 1000)} s after its scheduled time`;
-    return record({ outcome: 'timeout', httpStatus: 0, message, retryable: false });
+  if (context.windowed && windowClosed(planned, reachedAt)) {
+    return record({
+      outcome: 'missed',
+      httpStatus: 0,
+      message: missedMessage(planned, reachedAt),
+      retryable: false,
+    });
   }
 
   const notBefore = context.backoff.get(target.name);
@@ -168,6 +169,20 @@ export async function takeSample(
     }
     return record(failure);
   }
+}
+
+/**
+ * Whether a sample's window `[at, at + interval)` had closed when the run reached it. A late run thus takes only
+ * the slot whose window contains now, never a burst of older slots (which a provider's floor would answer with 429),
+ * and no reading is stamped with a time outside the interval it describes.
+ */
+export function windowClosed({ target, at }: PlannedSample, reachedAt: number): boolean {
+  return reachedAt >= at + target.interval;
+}
+
+function missedMessage({ target, at }: PlannedSample, reachedAt: number): string {
+  const late = ((reachedAt - at) / 1000).toFixed(1);
+  return `missed: the run reached this sample ${late} s after its scheduled time, after its ${target.interval / 1000} s window had closed`;
 }
 
 async function fetchOnce(

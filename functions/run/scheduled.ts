@@ -13,8 +13,6 @@ export interface ScheduledRun {
   tick: number;
   /** Epoch ms by which every write and spill must be over; sampling stops the write reserve earlier. */
   finishBy: number;
-  /** See `SampleContext.maxLatenessMs`. */
-  maxLatenessMs?: number;
 }
 
 export type ScheduledRunDependencies = Omit<
@@ -42,7 +40,7 @@ export async function scheduledRun(run: ScheduledRun, deps: ScheduledRunDependen
       waitForSchedule: true,
       stopSamplingAt: run.finishBy - writeReserveMs(run.config),
       finishBy: run.finishBy,
-      ...(run.maxLatenessMs !== undefined ? { maxLatenessMs: run.maxLatenessMs } : {}),
+      missClosedWindows: true,
     },
     { ...wiring, ...limitsOf(run.config), ...(backoff ? { backoff: backoff.resting } : {}) },
   );
@@ -52,11 +50,12 @@ export async function scheduledRun(run: ScheduledRun, deps: ScheduledRunDependen
 
 /** The fields of every run's `run finished` line, whoever ran it. */
 export function summaryFields(summary: RunSummary): Record<string, number> {
-  const { failed, pointsSpilled, pointsLost } = tally(summary);
+  const { failed, missed, pointsSpilled, pointsLost } = tally(summary);
   return {
     samples: summary.records.length,
-    ok: summary.records.length - failed,
+    ok: summary.records.length - failed - missed,
     failed,
+    missed,
     points_written: summary.pointsWritten,
     points_spilled: pointsSpilled,
     points_rejected: summary.rejected,

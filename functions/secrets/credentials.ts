@@ -54,5 +54,12 @@ export function parseInfluxCredentials(secretName: string, secretString: string)
     if (typeof value !== 'string') throw new SecretError(secretName, `key "${key}" must be a string`);
     credentials[key] = value;
   }
+  // `{}` is an InfluxDB without authentication; other keys alone are a secret filled in wrongly.
+  if (Object.keys(json).length > 0 && credentials.token === undefined && credentials.username === undefined) {
+    throw new SecretError(
+      secretName,
+      'holds neither "token" (InfluxDB 2) nor "username" and "password" (1.x)',
+    );
+  }
   return credentials;
 }

@@ -73,6 +73,14 @@ export async function encodeRejected(refused: readonly RefusedLines[]): Promise<
   return gzipAsync(text);
 }
 
+/** The scheduled time (epoch ms) a batch key names (see {@link batchName}); `undefined` for any other key. */
+export function batchTime(key: string): number | undefined {
+  const stamp = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[^/]*$/.exec(key);
+  if (!stamp) return undefined;
+  const [, year, month, day, hour, minute, second] = stamp.map(Number) as number[];
+  return Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
+}
+
 export async function decodeBatch(body: Uint8Array): Promise<string[]> {
   const text = (await gunzipAsync(body)).toString('utf8');
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));

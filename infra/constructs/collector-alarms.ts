@@ -1,5 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -19,11 +25,20 @@ export interface CollectorAlarmsProps {
   failurePeriodMinutes: number;
   /** How many consecutive failing periods raise the failing-targets alarm. */
   failurePeriods?: number;
+  /** The heartbeat's window, in minutes: see `heartbeatMinutes`. */
+  heartbeatMinutes: number;
 }
 
+/** The spill-age alarm's threshold: one hour of points waiting, far inside the spill's 90-day expiry. */
+export const SPILL_AGE_ALARM_SECONDS = 3_600;
+
+/** The missed-samples alarm's threshold, in percent of SamplesTaken over 15 minutes. */
+export const MISSED_PERCENT = 10;
+
 /**
- * The collector's four alarms: the function fails, targets keep failing, invocations were dropped, the monthly
- * report fails.
+ * The collector's eight alarms: the function fails, targets keep failing, invocations were dropped, the monthly
+ * report fails, points are being spilled, spilled points are getting old, the collector is not running, runs
+ * start so late that they miss samples.
  */
 export class CollectorAlarms extends Construct {
   /** A run threw (points could not be written to InfluxDB) or timed out. */
@@ -34,6 +49,14 @@ export class CollectorAlarms extends Construct {
   readonly deadLetters: Alarm;
   /** An attempt at the monthly report failed. */
   readonly reportErrors: Alarm;
+  /** Runs keep spilling: InfluxDB is down or refuses the token. */
+  readonly spilling: Alarm;
+  /** The oldest spilled batch has waited more than an hour. */
+  readonly spillAge: Alarm;
+  /** No samples were taken: the collector is not running. */
+  readonly heartbeat: Alarm;
+  /** More than 10 % of the samples were missed: runs start late. */
+  readonly missedSamples: Alarm;
 
   constructor(scope: Construct, id: string, props: CollectorAlarmsProps) {
     super(scope, id);
@@ -102,9 +125,91 @@ export class CollectorAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    for (const alarm of [this.errors, this.targetsFailing, this.deadLetters, this.reportErrors]) {
+    const collectorMetric = (metricName: string, statistic: string, period: Duration) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic,
+        period,
+      });
+
+    // A run that cannot write succeeds (its points wait in the spill), so without this an InfluxDB outage or a
+    // revoked token would be silent. Two of three periods: one spilled batch during an InfluxDB restart is not news.
+    this.spilling = new Alarm(this, 'Spilling', {
+      alarmDescription:
+        'Runs are spilling points instead of writing them: InfluxDB is down, unreachable, or refuses the token ' +
+        '(see the "write failed" and "InfluxDB token unreadable" log lines). Points wait in the spill bucket and ' +
+        'are replayed once InfluxDB takes them.',
+      metric: collectorMetric(METRIC.pointsSpilled, 'Sum', Duration.minutes(5)),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.spillAge = new Alarm(this, 'SpillAge', {
+      alarmDescription:
+        'A spilled batch has waited more than an hour for InfluxDB. Fix InfluxDB or its token: spilled batches ' +
+        'expire after 90 days and are then lost.',
+      metric: collectorMetric(METRIC.spillAge, 'Maximum', Duration.minutes(5)),
+      threshold: SPILL_AGE_ALARM_SECONDS,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // Every run publishes SamplesTaken; nothing (or 0) means no run: a disabled or deleted schedule, throttling,
+    // a deploy that broke the function before it could publish.
+    this.heartbeat = new Alarm(this, 'Heartbeat', {
+      alarmDescription:
+        `No samples were taken for ${props.heartbeatMinutes} minutes: the collector is not running (schedule ` +
+        'disabled, throttled, broken deploy). See the function’s logs and the schedules.',
+      metric: collectorMetric(METRIC.samplesTaken, 'Sum', Duration.minutes(props.heartbeatMinutes)),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+
+    const window = Duration.minutes(15);
+    this.missedSamples = new Alarm(this, 'MissedSamples', {
+      alarmDescription:
+        `More than ${MISSED_PERCENT} % of the samples of 15 minutes were missed: runs start so late (throttling, ` +
+        'cold starts, a slow secret read) that sample windows close before they are reached. See StartDelay.',
+      metric: new MathExpression({
+        expression: 'IF(taken > 0, 100 * missed / taken, 0)',
+        usingMetrics: {
+          missed: collectorMetric(METRIC.samplesMissed, 'Sum', window),
+          taken: collectorMetric(METRIC.samplesTaken, 'Sum', window),
+        },
+        period: window,
+        label: 'Missed samples (%)',
+      }),
+      threshold: MISSED_PERCENT,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of this.all) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
+  }
+
+  /** Every alarm, in the order of the README's table. */
+  get all(): Alarm[] {
+    return [
+      this.errors,
+      this.targetsFailing,
+      this.deadLetters,
+      this.reportErrors,
+      this.spilling,
+      this.spillAge,
+      this.heartbeat,
+      this.missedSamples,
+    ];
   }
 }

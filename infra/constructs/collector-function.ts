@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -46,8 +46,8 @@ export interface CollectorFunctionProps {
   memorySize?: number;
   /** Added to the function's environment (e.g. `SPILL_BUCKET`). */
   environment?: Record<string, string>;
-  /** Where failed and expired asynchronous invocations go. */
-  onFailure: IDestination;
+  /** Where failed and expired asynchronous invocations go; none for a function only ever called synchronously. */
+  onFailure?: IDestination;
   /**
    * Lambda's own retries of a failed asynchronous invocation (0 to 2). The collector's are 0: a second run would
    * poll ticks that are over. An idempotent handler (the monthly report) may take 2.
@@ -59,6 +59,11 @@ export interface CollectorFunctionProps {
    * @default 1 minute: the collector's samples are stale after that
    */
   maxEventAge?: Duration;
+  /**
+   * Runs under this role (the deploy check runs with the collector's own) instead of a new one; it is granted
+   * writing the function's log group either way.
+   */
+  role?: Role;
   /** Puts the function in these subnets, for an InfluxDB that is only reachable there. */
   network?: { vpc: IVpc; subnets: ISubnet[]; securityGroups?: ISecurityGroup[] };
 }
@@ -77,23 +82,38 @@ export class CollectorFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Our own role instead of AWSLambdaBasicExecutionRole, whose `logs:*` actions apply to every log group.
-    const role = new Role(scope, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        props.roleDescription ??
-        'Runs the concurrency collector: writes its own log group, reads the configured secrets',
-    });
+    const shared = props.role !== undefined;
+    const role =
+      props.role ??
+      new Role(scope, `${id}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description:
+          props.roleDescription ??
+          'Runs the concurrency collector: writes its own log group, reads the configured secrets',
+      });
     logGroup.grantWrite(role);
-    if (props.network) {
-      const vpcAccess = ManagedPolicy.fromAwsManagedPolicyName(
-        'service-role/AWSLambdaVPCAccessExecutionRole',
+    if (props.network && !shared) {
+      // Not AWSLambdaVPCAccessExecutionRole: it also grants logs:CreateLogGroup/CreateLogStream/PutLogEvents on
+      // every log group. These are the network-interface actions Lambda needs to attach the function, and only
+      // those; they take no resource-level scoping (EC2 checks them on "*").
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
       );
-      role.addManagedPolicy(vpcAccess);
       Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'Lambda needs ec2:CreateNetworkInterface and its siblings to attach the function to the configured ' +
-          'subnets; those actions take no resource-level scoping, and AWS maintains this policy for exactly that.',
+          'subnets; EC2 does not scope those actions to resources. The statement holds only them.',
       });
     }
 
@@ -126,7 +146,7 @@ export class CollectorFunction extends NodejsFunction {
       // that waited a minute (throttling) is dropped for the same reason. Both land in `onFailure`.
       retryAttempts: props.retryAttempts ?? 0,
       maxEventAge: props.maxEventAge ?? Duration.minutes(1),
-      onFailure: props.onFailure,
+      ...(props.onFailure ? { onFailure: props.onFailure } : {}),
       ...(props.network
         ? {
             vpc: props.network.vpc,

@@ -114,6 +114,7 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
       duration_ms: 'integer',
       http_status: 'integer',
       attempts: 'integer',
+      lateness_ms: 'integer',
     });
     const runs = await influxd.rows('SELECT * FROM collector_run', V1_DB);
     expect(

@@ -44,7 +44,7 @@ describe('npx cdk synth', () => {
     timeout: 120_000,
   }, async () => {
     const outdir = join(work, 'example');
-    const run = await cdkSynth(outdir);
+    const run = await cdkSynth(outdir, ['-c', 'config=collector.config.example.json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/AwsSolutions-|Docker|docker/);
 
@@ -60,23 +60,24 @@ describe('npx cdk synth', () => {
     };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     // Three interval groups and the monthly report.
-    expect(types.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(4);
-    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(2);
+    expect(types.filter((type) => type === 'AWS::Scheduler::Schedule')).toHaveLength(4);
+    // The collector, the report, the post-deploy check and CDK's custom resource provider.
+    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(4);
+    expect(types.filter((type) => type === 'Custom::CollectorCheck')).toHaveLength(1);
 
     // Each function's asset is its bundle: one minified ESM file, its source map, and the validated config,
     // byte for byte. The template names the asset by its hash (`<hash>.zip`, folder `asset.<hash>`).
     const assetOf = Object.fromEntries(
       Object.entries(template.Resources)
-        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .filter(([id, resource]) => resource.Type === 'AWS::Lambda::Function' && !id.includes('Provider'))
         .map(([id, resource]) => [
           id.replace(/[0-9A-F]{8}$/, ''),
           `asset.${resource.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`,
         ]),
     );
-    expect(Object.keys(assetOf).sort()).toEqual(['Collector', 'Report']);
-    expect((await readdir(outdir)).filter((name) => name.startsWith('asset.')).sort()).toEqual(
-      Object.values(assetOf).sort(),
-    );
+    expect(Object.keys(assetOf).sort()).toEqual(['CheckFunction', 'Collector', 'Report']);
+    const assets = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
+    for (const asset of Object.values(assetOf)) expect(assets).toContain(asset);
     for (const asset of Object.values(assetOf)) {
       const files = (await readdir(join(outdir, asset))).sort();
       expect(files).toEqual(['collector.config.json', 'index.mjs', 'index.mjs.map']);
@@ -84,7 +85,36 @@ describe('npx cdk synth', () => {
         await readFile(EXAMPLE_FILE, 'utf8'),
       );
     }
-    console.info(`cdk synth of the example config (two bundles): ${(run.ms / 1000).toFixed(1)} s`);
+    console.info(`cdk synth of the example config (three bundles): ${(run.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('refuses to synthesise without -c config=FILE, naming the flag (cdk.json names no default)', {
+    timeout: 60_000,
+  }, async () => {
+    const cdkJson = JSON.parse(await readFile(join(ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    expect(cdkJson.context.config).toBeUndefined();
+    const run = await cdkSynth(join(work, 'unconfigured'));
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('no collector config: pass -c config=FILE');
+  });
+
+  it('names the stack after -c stackName=NAME', { timeout: 120_000 }, async () => {
+    const outdir = join(work, 'staging');
+    const run = await cdkSynth(outdir, [
+      '-c',
+      'config=collector.config.example.json',
+      '-c',
+      'stackName=CollectorStaging',
+      '-c',
+      'check=false',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const template = JSON.parse(await readFile(join(outdir, 'CollectorStaging.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'Custom::CollectorCheck')).toEqual([]);
   });
 
   it('fails before anything is deployed on a bad config, with the same message the CLI gives', {

@@ -77,6 +77,7 @@ function recordOf(
     target,
     adapter: usage,
     at: AT + index * 1_000,
+    latenessMs: 0,
     outcome: 'ok',
     project: values.project,
     httpStatus: 200,

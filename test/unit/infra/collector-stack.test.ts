@@ -43,9 +43,11 @@ function synth(
   const outdir = tempOutdir();
   const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new CollectorStack(app, 'Test', {
+  const stack = new CollectorStack(app, props.stackName ?? 'Test', {
     config: parseConfig(input),
     configFile: EXAMPLE_FILE,
+    // The post-deploy check adds a function, a log group and a provider: its own tests turn it on.
+    check: false,
     ...props,
   });
   const exitCode = process.exitCode;
@@ -141,24 +143,25 @@ describe('CollectorStack with the example config', () => {
     expect(violations).toEqual([]);
   });
 
-  it('has one rule per interval group, each firing every minute with one shard', () => {
-    // And the monthly report's rule.
-    template.resourceCountIs('AWS::Events::Rule', 4);
+  it('has one Scheduler schedule per shard, in one group, firing on the minute with the scheduled time', () => {
+    // And the monthly report's schedule.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.resourceCountIs('AWS::Events::Rule', 0);
     for (const names of [['eu-prod'], ['chat', 'eu-prod-users'], ['signalling']]) {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: 'rate(1 minute)',
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(* * * * ? *)',
+        ScheduleExpressionTimezone: 'Etc/UTC',
         State: 'ENABLED',
-        Targets: [
-          Match.objectLike({
-            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Collector'), 'Arn'] },
-            InputTransformer: {
-              InputPathsMap: { time: '$.time' },
-              InputTemplate: `{"time":<time>,"targets":${JSON.stringify(names)}}`,
-            },
-            RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
-          }),
-        ],
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        GroupName: Match.stringLikeRegexp('^Test-Schedules-'),
+        Target: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Collector'), 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulerRole'), 'Arn'] },
+          Input: `{"time":"<aws.scheduler.scheduled-time>","targets":${JSON.stringify(names)}}`,
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
+        },
       });
     }
   });
@@ -190,24 +193,23 @@ describe('CollectorStack with the example config', () => {
     ).toEqual({});
   });
 
-  it('lets each rule invoke its function, and nothing else', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 4);
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as Array<{
-      Properties: { Action: string; Principal: string; FunctionName: unknown; SourceArn: unknown };
-    }>;
-    const pairs = permissions.map(({ Properties: p }) => {
-      expect(p.Action).toBe('lambda:InvokeFunction');
-      expect(p.Principal).toBe('events.amazonaws.com');
-      const rule = (p.SourceArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '');
-      const fn = (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '');
-      return `${rule} → ${fn}`;
+  it('lets the schedules’ role invoke the two functions and dead-letter to the queue, and nothing else', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      },
     });
-    expect(pairs.sort()).toEqual([
-      'Every10s → Collector',
-      'Every1m → Collector',
-      'Every30s → Collector',
-      'MonthlyReport → Report',
-    ]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> };
+    }>;
+    const scheduler = policies.filter((policy) =>
+      policy.Properties.Roles.some((role) => role.Ref.startsWith('SchedulerRole')),
+    );
+    const actions = scheduler.flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.flatMap(actionsOf),
+    );
+    expect([...new Set(actions)].sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
   });
 
   it('grants reading exactly the configured secrets, by name, and no secretsmanager action on "*"', () => {
@@ -275,8 +277,8 @@ describe('CollectorStack with the example config', () => {
   });
 
   it('alarms on function errors, on targets failing three periods in a row, and on dead letters', () => {
-    // And on the report function's errors (see the monthly report's tests).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // And on the report function's errors (see the monthly report's tests) and the four below.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
@@ -315,6 +317,83 @@ describe('CollectorStack with the example config', () => {
       },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('alarms when runs keep spilling: PointsSpilled > 0 in 2 of 3 five-minute periods', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConcurrencyCollector',
+      MetricName: 'PointsSpilled',
+      Dimensions: [{ Name: 'service', Value: 'concurrency-collector' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
+  });
+
+  it('alarms when the oldest spilled batch is over an hour old, far inside the spill’s 90-day expiry', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConcurrencyCollector',
+      MetricName: 'SpillAge',
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 3_600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'spill/', ExpirationInDays: 90 })]),
+      },
+    });
+  });
+
+  it('alarms on a missing heartbeat: no SamplesTaken (or 0) for 10 minutes is breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConcurrencyCollector',
+      MetricName: 'SamplesTaken',
+      Statistic: 'Sum',
+      Period: 600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
+  });
+
+  it('alarms when SamplesMissed exceeds 10 % of SamplesTaken over 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(taken > 0, 100 * missed / taken, 0)', ReturnData: true }),
+        Match.objectLike({
+          Id: 'missed',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'SamplesMissed', Namespace: 'ConcurrencyCollector' }),
+            Period: 900,
+            Stat: 'Sum',
+          }),
+          ReturnData: false,
+        }),
+        Match.objectLike({
+          Id: 'taken',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'SamplesTaken' }),
+            Period: 900,
+            Stat: 'Sum',
+          }),
+        }),
+      ]),
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
   });
 
   it('spills to a private, encrypted, SSL-only bucket it may only use under the spill store’s prefixes', () => {
@@ -376,16 +455,28 @@ describe('CollectorStack with the example config', () => {
       'ReportRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]': expect.stringMatching(
         /named by the month at run time/,
       ),
+      'SchedulerRole: AwsSolutions-IAM5[Resource::<Collector9EBA7CF5.Arn>:*]':
+        expect.stringMatching(/versions/),
+      'SchedulerRole: AwsSolutions-IAM5[Resource::<ReportC847FC22.Arn>:*]': expect.stringMatching(/versions/),
+      'Check/Provider: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        expect.stringMatching(/provider framework/),
+      'Check/Provider: AwsSolutions-IAM5[Resource::<CheckFunction82225D96.Arn>:*]':
+        expect.stringMatching(/versions/),
+      'Check/Provider: AwsSolutions-L1': expect.stringMatching(/runtime/),
     });
   });
 
-  it('names the functions, rules, alarms, buckets, queue and topic in its outputs', () => {
+  it('names the functions, schedules, alarms, buckets, queue and topic in its outputs', () => {
     const outputs = Object.keys(template.findOutputs('*')).sort();
     expect(outputs).toEqual(
       [
         'AlarmDeadLetters',
         'AlarmErrors',
+        'AlarmHeartbeat',
+        'AlarmMissedSamples',
         'AlarmReportErrors',
+        'AlarmSpillAge',
+        'AlarmSpilling',
         'AlarmTargetsFailing',
         'AlarmTopicArn',
         'DeadLetterQueueUrl',
@@ -394,16 +485,17 @@ describe('CollectorStack with the example config', () => {
         'ReportBucketName',
         'ReportFunctionName',
         'ReportLogGroupName',
-        'ReportRuleName',
-        'RuleEvery10s',
-        'RuleEvery1m',
-        'RuleEvery30s',
+        'ReportScheduleName',
+        'ScheduleEvery10s',
+        'ScheduleEvery1m',
+        'ScheduleEvery30s',
+        'ScheduleGroupName',
         'SpillBucketName',
       ].sort(),
     );
     template.hasOutput('ReportFunctionName', { Value: { Ref: Match.stringLikeRegexp('^Report') } });
     template.hasOutput('ReportBucketName', { Value: { Ref: Match.stringLikeRegexp('^ReportBucket') } });
-    template.hasOutput('ReportRuleName', { Value: { Ref: Match.stringLikeRegexp('^MonthlyReport') } });
+    template.hasOutput('ReportScheduleName', { Value: { Ref: Match.stringLikeRegexp('^MonthlyReport') } });
   });
 });
 
@@ -492,19 +584,19 @@ describe('CollectorStack’s monthly report', () => {
     ]);
   });
 
-  it('fires at 02:00 UTC on the 1st with the scheduled time, retried by EventBridge, then the dead-letter queue', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('fires at 02:00 UTC on the 1st with the scheduled time, retried by Scheduler, then the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 2 1 * ? *)',
       State: 'ENABLED',
-      Targets: [
-        {
-          Id: 'Target0',
-          Arn: reportFn,
-          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"time":<time>}' },
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86_400 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
-        },
-      ],
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      GroupName: Match.stringLikeRegexp('^Test-Schedules-'),
+      Target: {
+        Arn: reportFn,
+        RoleArn: Match.anyValue(),
+        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
+      },
     });
     // An idempotent run: Lambda retries a failed one twice, then sends it to the shared dead-letter queue.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -581,102 +673,104 @@ describe('CollectorStack’s monthly report', () => {
 });
 
 describe('CollectorStack sharding', () => {
-  it('gives each shard its own rule target and spreads more than five shards over further rules', () => {
+  it('gives each shard a schedule of its own (no five-targets-per-rule limit), named EveryNShardM', () => {
     const { template, violations } = synth(manyTargets(12, '10s', { shardSize: 2 }));
     expect(violations).toEqual([]);
-    const rules = Object.values(
-      template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }),
-    ) as Array<{
-      Properties: { Targets: Array<{ InputTransformer: { InputTemplate: string } }> };
-    }>;
-    const shards = rules.map((rule) =>
-      rule.Properties.Targets.map(
-        (target) =>
-          (
-            JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', '"T"')) as {
-              targets: string[];
-            }
-          ).targets,
-      ),
+    const schedules = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', {
+        Properties: { ScheduleExpression: 'cron(* * * * ? *)' },
+      }),
+    ) as Array<{ Properties: { Target: { Input: string } } }>;
+    const shards = schedules.map(
+      (schedule) => (JSON.parse(schedule.Properties.Target.Input) as { targets: string[] }).targets,
     );
-    expect(shards).toEqual([
-      [
-        ['t00', 't01'],
-        ['t02', 't03'],
-        ['t04', 't05'],
-        ['t06', 't07'],
-        ['t08', 't09'],
-      ],
-      [['t10', 't11']],
+    expect(shards.sort()).toEqual([
+      ['t00', 't01'],
+      ['t02', 't03'],
+      ['t04', 't05'],
+      ['t06', 't07'],
+      ['t08', 't09'],
+      ['t10', 't11'],
     ]);
-    expect(Object.keys(template.findOutputs('*')).filter((key) => key.startsWith('Rule'))).toEqual([
-      'RuleEvery10s',
-      'RuleEvery10sPart2',
+    expect(Object.keys(template.findOutputs('*')).filter((key) => /^ScheduleEvery/.test(key))).toEqual([
+      'ScheduleEvery10s',
+      'ScheduleEvery10sShard2',
+      'ScheduleEvery10sShard3',
+      'ScheduleEvery10sShard4',
+      'ScheduleEvery10sShard5',
+      'ScheduleEvery10sShard6',
     ]);
   });
 
   it('fires on the multiples of longer intervals, and a shorter timeout when nothing samples within the minute', () => {
     const { template } = synth(manyTargets(3, '5m', {}));
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0/5 * * * ? *)' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/5 * * * ? *)' });
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 83 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SamplesFailed', Period: 300 });
   });
 });
 
+/** The `createSecret` calls of the stack's AwsCustomResources, parsed: name → call. */
+function createdSecrets(
+  template: Template,
+): Record<string, { parameters: Record<string, string>; ignoreErrorCodesMatching: string }> {
+  const calls: Record<string, { parameters: Record<string, string>; ignoreErrorCodesMatching: string }> = {};
+  for (const resource of Object.values(template.findResources('Custom::AWS')) as Array<{
+    Properties: { Create: string | { 'Fn::Join': [string, unknown[]] }; Delete?: unknown };
+  }>) {
+    expect(resource.Properties.Delete).toBeUndefined();
+    const create = resource.Properties.Create;
+    const text =
+      typeof create === 'string'
+        ? create
+        : create['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '')).join('');
+    const call = JSON.parse(text) as {
+      action: string;
+      parameters: Record<string, string>;
+      ignoreErrorCodesMatching: string;
+    };
+    expect(call.action).toBe('createSecret');
+    calls[call.parameters.Name as string] = call;
+  }
+  return calls;
+}
+
 describe('CollectorStack with deploy.createSecrets', () => {
   const { template, violations } = synth({ ...EXAMPLE, deploy: { createSecrets: true } });
 
-  it('passes cdk-nag (rotation acknowledged with a reason)', () => {
+  it('passes cdk-nag', () => {
     expect(violations).toEqual([]);
-    const acknowledged = acknowledgedRules(synthStack({ ...EXAMPLE, deploy: { createSecrets: true } }));
-    const rotation = Object.entries(acknowledged).filter(([key]) => key.endsWith(': AwsSolutions-SMG4'));
-    expect(rotation.map(([key]) => key.split(':')[0]).sort()).toEqual([
-      'Secret[collector%2Fimkit]',
-      'Secret[collector%2Finflux]',
-      'Secret[collector%2Fmetered]',
-      'Secret[collector%2Fstreampixel]',
-    ]);
-    for (const [, reason] of rotation) expect(reason).toMatch(/rotated in those consoles/);
   });
 
-  it('creates each secret with its readers’ keys, empty, kept on destroy, never with a generated value', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+  it('creates each missing secret with its readers’ keys, empty, never a generated value, and leaves an existing one be', () => {
+    // Not AWS::SecretsManager::Secret: kept on destroy, it would make the next deploy fail on its name.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const expected: Record<string, Record<string, string>> = {
       'collector/influx': { token: '' },
       'collector/streampixel': { apikey: '', userId: '' },
       'collector/imkit': { apiKey: '' },
       'collector/metered': { secretKey: '' },
     };
-    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Array<{
-      DeletionPolicy: string;
-      Properties: { Name: string; SecretString: string; GenerateSecretString?: unknown };
-    }>;
-    for (const secret of secrets) {
-      expect(secret.DeletionPolicy).toBe('Retain');
-      expect(secret.Properties.GenerateSecretString).toBeUndefined();
-      expect(JSON.parse(secret.Properties.SecretString)).toEqual(expected[secret.Properties.Name]);
+    const calls = createdSecrets(template);
+    expect(Object.keys(calls).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, call] of Object.entries(calls)) {
+      expect(JSON.parse(call.parameters.SecretString as string)).toEqual(expected[name]);
+      expect(call.parameters.GenerateSecretString).toBeUndefined();
+      // A redeploy after `cdk destroy` finds the secret kept with its values, and goes on.
+      expect(call.ignoreErrorCodesMatching).toBe('ResourceExistsException');
     }
-    expect(secrets.map((secret) => secret.Properties.Name).sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it('lets the report read the created InfluxDB secret, by reference, and no other', () => {
-    const [statement, ...others] = statementsOf(template, 'ReportRole').filter((s) =>
-      actionsOf(s).some((action) => action.startsWith('secretsmanager:')),
-    );
-    expect(others).toEqual([]);
-    const influx = Object.entries(template.findResources('AWS::SecretsManager::Secret')).find(
-      ([, secret]) => (secret as { Properties: { Name: string } }).Properties.Name === 'collector/influx',
-    )?.[0];
-    expect(statement?.Resource).toEqual({ Ref: influx });
-  });
-
-  it('grants reading the created secrets by reference only', () => {
+  it('grants reading the created secrets by name, as imported ones', () => {
     const [statement] = statementsOf(template, 'CollectorRole').filter((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
-    expect(((statement?.Resource ?? []) as unknown[]).map((resource) => JSON.stringify(resource))).toEqual(
-      Array.from({ length: 4 }, () => expect.stringMatching(/^\{"Ref":"Secret/)),
-    );
+    expect(((statement?.Resource ?? []) as unknown[]).map(secretNameOf).sort()).toEqual([
+      'collector/imkit',
+      'collector/influx',
+      'collector/metered',
+      'collector/streampixel',
+    ]);
   });
 
   it('asks InfluxDB 1.x users for a username and password', () => {
@@ -690,10 +784,178 @@ describe('CollectorStack with deploy.createSecrets', () => {
       },
       deploy: { createSecrets: true },
     });
-    v1.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'collector/influx',
-      SecretString: JSON.stringify({ password: '', username: '' }),
+    expect(
+      JSON.parse(createdSecrets(v1.template)['collector/influx']?.parameters.SecretString as string),
+    ).toEqual({
+      password: '',
+      username: '',
     });
+  });
+});
+
+const IMKIT_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/imkit-AbC123';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+describe('CollectorStack secret references', () => {
+  const withArn = {
+    ...EXAMPLE,
+    targets: (EXAMPLE.targets as Array<Record<string, unknown>>).map((target) =>
+      target.endpoint === 'imkit.connectionCount' ? { ...target, secret: IMKIT_ARN } : target,
+    ),
+  };
+
+  it('grants a secret given by full ARN exactly that ARN, and a name its -?????? pattern', () => {
+    const { template, violations } = synth(withArn);
+    expect(violations).toEqual([]);
+    const [statement] = statementsOf(template, 'CollectorRole').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    const resources = (statement?.Resource ?? []) as unknown[];
+    expect(resources).toContainEqual(IMKIT_ARN);
+    expect(
+      resources
+        .filter((resource) => typeof resource !== 'string')
+        .map(secretNameOf)
+        .sort(),
+    ).toEqual(['collector/influx', 'collector/metered', 'collector/streampixel']);
+    expect(JSON.stringify(resources)).not.toContain('prod/imkit-AbC123-');
+  });
+
+  it.each([
+    ['a name with a space', 'collector/my secret'],
+    ['a character Secrets Manager refuses', 'collector/imkit#1'],
+    ['over 512 characters', `collector/${'x'.repeat(510)}`],
+    [
+      'an ARN without its six-character suffix',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/imkit',
+    ],
+    ['an ARN of another service', 'arn:aws:ssm:eu-west-1:123456789012:parameter/imkit'],
+  ])('refuses %s, naming the path', (_label, secret) => {
+    const input = {
+      ...EXAMPLE,
+      targets: (EXAMPLE.targets as Array<Record<string, unknown>>).map((target, index) =>
+        index === 2 ? { ...target, secret } : target,
+      ),
+    };
+    expect(() => parseConfig(input)).toThrow(ConfigError);
+    expect(() => parseConfig(input)).toThrow(/targets\[2\]\.secret|targets\.2\.secret/);
+  });
+
+  it('with deploy.kmsKeyArn, may decrypt with that key only through Secrets Manager in its region', () => {
+    const { template, violations } = synth({ ...EXAMPLE, deploy: { kmsKeyArn: KEY_ARN } });
+    expect(violations).toEqual([]);
+    for (const role of ['CollectorRole', 'ReportRole'] as const) {
+      const kms = statementsOf(template, role).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+      expect(kms).toEqual([
+        {
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: KEY_ARN,
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': {
+                'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+              },
+            },
+          },
+        },
+      ]);
+    }
+  });
+
+  it('refuses a kmsKeyArn that is not a KMS key ARN', () => {
+    expect(() => parseConfig({ ...EXAMPLE, deploy: { kmsKeyArn: 'alias/collector' } })).toThrow(
+      /deploy\.kmsKeyArn.*expected a KMS key ARN/,
+    );
+  });
+});
+
+/** The properties by which CloudFormation resources take an account-wide (or region-wide) physical name. */
+const PHYSICAL_NAME_KEYS = [
+  'FunctionName',
+  'RoleName',
+  'BucketName',
+  'QueueName',
+  'TopicName',
+  'AlarmName',
+  'LogGroupName',
+  'Name',
+  'GroupName',
+  'SecretName',
+];
+
+describe('Two stacks side by side (-c stackName=…)', () => {
+  it('synthesise in one app, account and region without a physical name in common', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const input = { ...EXAMPLE, deploy: { createSecrets: true } };
+    const stacks = ['CollectorStaging', 'CollectorProd'].map(
+      (name) =>
+        new CollectorStack(app, name, { config: parseConfig(input), configFile: EXAMPLE_FILE, check: true }),
+    );
+    const assembly = app.synth();
+    const templates = stacks.map(
+      (stack) =>
+        assembly.getStackByName(stack.stackName).template as {
+          Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+        },
+    );
+    expect(stacks.map((stack) => stack.stackName)).toEqual(['CollectorStaging', 'CollectorProd']);
+    // Every physical name a resource sets by itself (…Name properties) must differ between the two stacks;
+    // the stacks leave them to CloudFormation, which prefixes the stack's name.
+    const names = templates.map((template) =>
+      Object.values(template.Resources).flatMap((resource) =>
+        Object.entries(resource.Properties ?? {})
+          .filter(([key, value]) => PHYSICAL_NAME_KEYS.includes(key) && typeof value === 'string')
+          .map(([key, value]) => `${resource.Type}.${key}=${value}`),
+      ),
+    );
+    const [staging, prod] = names as [string[], string[]];
+    expect(staging.filter((name) => prod.includes(name))).toEqual([]);
+    for (const template of templates) {
+      expect(
+        Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::ScheduleGroup'),
+      ).toHaveLength(1);
+    }
+  });
+});
+
+describe('CollectorStack’s post-deploy check', () => {
+  const { template, violations } = synth(EXAMPLE, { check: true });
+
+  it('passes cdk-nag', () => {
+    expect(violations).toEqual([]);
+  });
+
+  it('runs the check function under the collector’s own role, from a custom resource that changes every synth', () => {
+    const check = Object.entries(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^Checks the collector config') },
+      }),
+    ) as Array<
+      [string, { Properties: { Role: unknown; Environment: { Variables: Record<string, unknown> } } }]
+    >;
+    expect(check).toHaveLength(1);
+    const [[id, fn]] = check as [[string, (typeof check)[number][1]]];
+    expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CollectorRole/), 'Arn'] });
+    expect(fn.Properties.Environment.Variables.SPILL_BUCKET).toEqual({
+      Ref: expect.stringMatching(/^SpillBucket/),
+    });
+    const [resource] = Object.values(template.findResources('Custom::CollectorCheck')) as Array<{
+      Properties: { ServiceToken: unknown; Nonce: string };
+    }>;
+    expect(Date.parse(resource?.Properties.Nonce as string)).toBeGreaterThan(Date.now() - 600_000);
+    expect(JSON.stringify(template.toJSON())).toContain(id);
+    template.hasOutput('CheckReport', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Check'), 'Report'] },
+    });
+  });
+
+  it('is left out with check: false (-c check=false)', () => {
+    const { template: unchecked } = synth(EXAMPLE, { check: false });
+    unchecked.resourceCountIs('Custom::CollectorCheck', 0);
+    expect(Object.keys(unchecked.findOutputs('CheckReport'))).toEqual([]);
   });
 });
 
@@ -718,24 +980,25 @@ describe('CollectorStack in a VPC', () => {
         SecurityGroupIds: ['sg-0cccccccccccccccc'],
       });
     }
-    const vpcPolicy = Object.values(
+    // Not AWSLambdaVPCAccessExecutionRole, which also grants logs:* on every log group: the ENI actions only.
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    expect(
       template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }),
-    );
-    expect(vpcPolicy).toHaveLength(2);
-    template.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [
-        {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-            ],
-          ],
-        },
-      ],
-    });
+    ).toEqual({});
+    for (const role of ['CollectorRole', 'ReportRole'] as const) {
+      const wildcard = statementsOf(template, role).filter(
+        (statement) => JSON.stringify(statement.Resource) === '"*"',
+      );
+      expect(wildcard).toHaveLength(1);
+      expect(actionsOf(wildcard[0] as Statement).sort()).toEqual([
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:UnassignPrivateIpAddresses',
+      ]);
+    }
   });
 
   it('creates an egress-only security group when none is given', () => {

@@ -6,10 +6,12 @@ import { parseDuration } from '../../../functions/time/duration.js';
 import {
   failureAlarmPeriodMinutes,
   functionTimeoutMs,
+  heartbeatMinutes,
   inputChars,
   MAX_INPUT_CHARS,
-  planRules,
+  planGroups,
   scheduleExpression,
+  shardScheduleId,
   shardsOf,
 } from '../../../infra/schedules.js';
 
@@ -32,9 +34,9 @@ function configOf(
   return parseConfig({ influx: INFLUX, targets, ...extra });
 }
 
-describe('planRules', () => {
-  it('groups targets by interval, one rule per group, ids from the interval, fastest first', () => {
-    const rules = planRules(
+describe('planGroups', () => {
+  it('groups targets by interval, one group per interval, ids from the interval, fastest first', () => {
+    const rules = planGroups(
       configOf([
         { interval: '5m', count: 1 },
         { interval: '10s', count: 2 },
@@ -51,9 +53,9 @@ describe('planRules', () => {
         intervalMs,
       })),
     ).toEqual([
-      { id: 'Every10s', schedule: 'rate(1 minute)', samplesPerRun: 6, intervalMs: 10_000 },
-      { id: 'Every30s', schedule: 'rate(1 minute)', samplesPerRun: 2, intervalMs: 30_000 },
-      { id: 'Every1m', schedule: 'rate(1 minute)', samplesPerRun: 1, intervalMs: 60_000 },
+      { id: 'Every10s', schedule: 'cron(* * * * ? *)', samplesPerRun: 6, intervalMs: 10_000 },
+      { id: 'Every30s', schedule: 'cron(* * * * ? *)', samplesPerRun: 2, intervalMs: 30_000 },
+      { id: 'Every1m', schedule: 'cron(* * * * ? *)', samplesPerRun: 1, intervalMs: 60_000 },
       { id: 'Every5m', schedule: 'cron(0/5 * * * ? *)', samplesPerRun: 1, intervalMs: 300_000 },
       { id: 'Every1h', schedule: 'cron(0 * * * ? *)', samplesPerRun: 1, intervalMs: 3_600_000 },
     ]);
@@ -63,8 +65,8 @@ describe('planRules', () => {
   it('sorts names inside a group, so reordering the config file changes nothing', () => {
     const config = configOf([{ interval: '1m', count: 3 }]);
     const reversed = { ...config, targets: [...config.targets].reverse() };
-    expect(planRules(reversed)).toEqual(planRules(config));
-    expect(planRules(config)[0]?.shards).toEqual([['t1m-0000', 't1m-0001', 't1m-0002']]);
+    expect(planGroups(reversed)).toEqual(planGroups(config));
+    expect(planGroups(config)[0]?.shards).toEqual([['t1m-0000', 't1m-0001', 't1m-0002']]);
   });
 
   it.each([
@@ -74,7 +76,7 @@ describe('planRules', () => {
     { count: 400, shards: [200, 200] },
     { count: 401, shards: [134, 134, 133] },
   ])('splits $count targets into shards of at most 200 (the default): $shards', ({ count, shards }) => {
-    const [rule] = planRules(configOf([{ interval: '1m', count }]));
+    const [rule] = planGroups(configOf([{ interval: '1m', count }]));
     expect(rule?.shards.map((shard) => shard.length)).toEqual(shards);
     expect(rule?.shards.flat()).toHaveLength(count);
     expect(new Set(rule?.shards.flat()).size).toBe(count);
@@ -82,7 +84,7 @@ describe('planRules', () => {
 
   it('honours deploy.shardSize at its boundaries', () => {
     const sizes = (count: number) =>
-      planRules(configOf([{ interval: '30s', count }], { deploy: { shardSize: 3 } }))[0]?.shards.map(
+      planGroups(configOf([{ interval: '30s', count }], { deploy: { shardSize: 3 } }))[0]?.shards.map(
         (s) => s.length,
       );
     expect(sizes(3)).toEqual([3]);
@@ -91,19 +93,19 @@ describe('planRules', () => {
     expect(sizes(7)).toEqual([3, 2, 2]);
   });
 
-  it('puts at most five shards on a rule (EventBridge allows five targets) and names the next rules PartN', () => {
-    const rules = planRules(configOf([{ interval: '10s', count: 12 }], { deploy: { shardSize: 1 } }));
-    expect(rules.map((rule) => [rule.id, rule.shards.length])).toEqual([
-      ['Every10s', 5],
-      ['Every10sPart2', 5],
-      ['Every10sPart3', 2],
+  it('gives every shard its own schedule id (Scheduler has one target per schedule): Every10s, Every10sShard2, …', () => {
+    const [group] = planGroups(configOf([{ interval: '10s', count: 12 }], { deploy: { shardSize: 1 } }));
+    expect(group?.shards).toHaveLength(12);
+    expect(group?.shards.map((_, index) => shardScheduleId(group, index))).toEqual([
+      'Every10s',
+      ...Array.from({ length: 11 }, (_, index) => `Every10sShard${index + 2}`),
     ]);
-    expect(rules.every((rule) => rule.schedule === 'rate(1 minute)')).toBe(true);
+    expect(group?.schedule).toBe('cron(* * * * ? *)');
   });
 
   it('keeps ids stable when targets are added to a group', () => {
-    const before = planRules(configOf([{ interval: '5m', count: 2 }]));
-    const after = planRules(configOf([{ interval: '5m', count: 150 }]));
+    const before = planGroups(configOf([{ interval: '5m', count: 2 }]));
+    const after = planGroups(configOf([{ interval: '5m', count: 150 }]));
     expect(after.map((rule) => rule.id)).toEqual(before.map((rule) => rule.id));
   });
 
@@ -111,7 +113,7 @@ describe('planRules', () => {
     // 200 names of 64 characters (the longest allowed) need about 13 400 characters: two shards.
     const prefix = 'a-rather-long-target-name-for-a-streaming-project-in-eu-west-1-'.slice(0, 60);
     const config = configOf([{ interval: '1m', count: 200, prefix }]);
-    const [rule] = planRules(config);
+    const [rule] = planGroups(config);
     expect(rule?.shards.length).toBe(2);
     for (const shard of rule?.shards ?? []) expect(inputChars(shard)).toBeLessThanOrEqual(MAX_INPUT_CHARS);
   });
@@ -127,9 +129,9 @@ describe('shardsOf', () => {
 
 describe('scheduleExpression', () => {
   it.each([
-    ['5s', 'rate(1 minute)'],
-    ['30s', 'rate(1 minute)'],
-    ['1m', 'rate(1 minute)'],
+    ['5s', 'cron(* * * * ? *)'],
+    ['30s', 'cron(* * * * ? *)'],
+    ['1m', 'cron(* * * * ? *)'],
     ['2m', 'cron(0/2 * * * ? *)'],
     ['5m', 'cron(0/5 * * * ? *)'],
     ['30m', 'cron(0/30 * * * ? *)'],
@@ -145,7 +147,7 @@ describe('scheduleExpression', () => {
   );
 
   it.each(['7m', '45m', '90m', '5h'])(
-    'has no expression for %s: no rule fires on its multiples',
+    'has no expression for %s: no schedule fires on its multiples',
     (interval) => {
       expect(scheduleExpression(parseDuration(interval) as number)).toBeUndefined();
     },
@@ -170,19 +172,19 @@ describe('functionTimeoutMs', () => {
       { interval: '10s', count: 1 },
       { interval: '5m', count: 1 },
     ]);
-    expect(functionTimeoutMs(config, planRules(config))).toBe(133_000);
+    expect(functionTimeoutMs(config, planGroups(config))).toBe(133_000);
   });
 
   it('is shorter when only minute targets run: a single sample per run', () => {
     // 0 s offset + 38 s + 35 s = 73 s, plus the 10 s margin.
     const config = configOf([{ interval: '1m', count: 1 }]);
-    expect(functionTimeoutMs(config, planRules(config))).toBe(83_000);
+    expect(functionTimeoutMs(config, planGroups(config))).toBe(83_000);
   });
 
   it('follows the targets’ timeout and maxAttempts', () => {
     // 5 attempts of 20 s: 55 s offset + (100 s + 16 s) + (50 s + 5 s) = 226 s, plus 10 s.
     const config = configOf([{ interval: '5s', count: 1, timeout: '20s' }], { maxAttempts: 5 });
-    expect(functionTimeoutMs(config, planRules(config))).toBe(236_000);
+    expect(functionTimeoutMs(config, planGroups(config))).toBe(236_000);
   });
 
   it('fails with a clear ConfigError when the worst case exceeds Lambda’s 15 minutes', () => {
@@ -191,7 +193,7 @@ describe('functionTimeoutMs', () => {
       maxAttempts: 5,
       influx: { ...INFLUX, timeout: '2m' },
     });
-    const attempt = () => functionTimeoutMs(config, planRules(config));
+    const attempt = () => functionTimeoutMs(config, planGroups(config));
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/Every10s targets lasts 16 min 11 s .* more than Lambda's 15-minute limit/);
   });
@@ -200,11 +202,22 @@ describe('functionTimeoutMs', () => {
 describe('failureAlarmPeriodMinutes', () => {
   it('spans a run of the slowest rule, between 5 minutes and 6 hours', () => {
     const periodOf = (intervals: string[]) =>
-      failureAlarmPeriodMinutes(planRules(configOf(intervals.map((interval) => ({ interval, count: 1 })))));
+      failureAlarmPeriodMinutes(planGroups(configOf(intervals.map((interval) => ({ interval, count: 1 })))));
     expect(periodOf(['10s', '1m'])).toBe(5);
     expect(periodOf(['10s', '15m'])).toBe(15);
     expect(periodOf(['1h'])).toBe(60);
     expect(periodOf(['1m', '12h'])).toBe(360);
+  });
+});
+
+describe('heartbeatMinutes', () => {
+  it('is 10 minutes, or the fastest group’s rate when none runs that often, at most a day', () => {
+    const minutes = (...intervals: string[]) =>
+      heartbeatMinutes(planGroups(configOf(intervals.map((interval) => ({ interval, count: 1 })))));
+    expect(minutes('10s', '6h')).toBe(10);
+    expect(minutes('5m')).toBe(10);
+    expect(minutes('1h', '6h')).toBe(60);
+    expect(minutes('24h')).toBe(1_440);
   });
 });
 
@@ -224,7 +237,7 @@ describe('targets that discover their projects', () => {
       targets: [discovering('a', 120), discovering('b', 100), discovering('c', 50), discovering('d', 300)],
       deploy: { shardSize: 200 },
     });
-    const [rule] = planRules(config);
+    const [rule] = planGroups(config);
     expect(rule?.shards).toEqual([['a'], ['b', 'c'], ['d']]);
   });
 
@@ -236,7 +249,7 @@ describe('targets that discover their projects', () => {
         targets: [discovering('a', maxProjects)],
       });
     const timeout = (maxProjects: number) =>
-      functionTimeoutMs(config(maxProjects), planRules(config(maxProjects)));
+      functionTimeoutMs(config(maxProjects), planGroups(config(maxProjects)));
     // 1 m target: 40 projects → 10 rounds of (3 × 10 s + 2 × 4 s), then the write (3 × 10 s + 5 s), + 10 s margin.
     expect(timeout(40)).toBe(10 * 38_000 + 35_000 + 10_000);
     expect(timeout(4)).toBe(38_000 + 35_000 + 10_000);

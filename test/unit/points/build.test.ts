@@ -35,6 +35,7 @@ function ok(extra: Partial<SampleRecord> = {}): SampleRecord {
     httpStatus: 200,
     attempts: 1,
     durationMs: 12,
+    latenessMs: 1_234,
     error: '',
     sample: STATS,
     ...extra,
@@ -51,6 +52,7 @@ function failed(extra: Partial<SampleRecord> = {}): SampleRecord {
     httpStatus: 401,
     attempts: 2,
     durationMs: 34,
+    latenessMs: 0,
     error: 'HTTP 401: Invalid User',
     ...extra,
   };
@@ -70,7 +72,7 @@ describe('pointsOf', () => {
   it('writes concurrency then collector_run for a successful sample', () => {
     expect(linesOf(ok())).toEqual([
       'concurrency,endpoint=streampixel.liveStats,env=test,project=p1,provider=streampixel,target=t1 live=7i,queued=2i 1767225600',
-      'collector_run,endpoint=streampixel.liveStats,outcome=ok,project=p1,provider=streampixel,target=t1 attempts=1i,duration_ms=12i,http_status=200i,up=1i 1767225600',
+      'collector_run,endpoint=streampixel.liveStats,outcome=ok,project=p1,provider=streampixel,target=t1 attempts=1i,duration_ms=12i,http_status=200i,lateness_ms=1234i,up=1i 1767225600',
     ]);
     expect(pointsOf(ok()).map((point) => point.toLineProtocol()?.split(',')[0])).toEqual([
       MEASUREMENT.concurrency,
@@ -80,7 +82,7 @@ describe('pointsOf', () => {
 
   it('writes only collector_run for a failed sample, with up=0 and the error', () => {
     expect(linesOf(failed())).toEqual([
-      'collector_run,endpoint=streampixel.liveStats,outcome=auth,project=p1,provider=streampixel,target=t1 attempts=2i,duration_ms=34i,error="HTTP 401: Invalid User",http_status=401i,up=0i 1767225600',
+      'collector_run,endpoint=streampixel.liveStats,outcome=auth,project=p1,provider=streampixel,target=t1 attempts=2i,duration_ms=34i,error="HTTP 401: Invalid User",http_status=401i,lateness_ms=0i,up=0i 1767225600',
     ]);
   });
 });
@@ -96,8 +98,16 @@ describe('field types', () => {
       expect(line).toMatch(/ attempts=\d+i,/);
       expect(line).toMatch(/duration_ms=\d+i,/);
       expect(line).toMatch(/http_status=\d+i,/);
+      expect(line).toMatch(/lateness_ms=\d+i,/);
       expect(line).toMatch(/up=[01]i /);
     }
+  });
+
+  it('writes lateness_ms as a whole, non-negative number of ms, on every collector_run point', () => {
+    expect(linesOf(ok({ latenessMs: 6_000.4 }))[1]).toContain('lateness_ms=6000i');
+    expect(linesOf(failed({ outcome: 'missed', latenessMs: 16_020 }))[0]).toContain('lateness_ms=16020i');
+    // A `--once` sample stamped a few ms after its truncated time never reads as early.
+    expect(linesOf(ok({ latenessMs: -3 }))[1]).toContain('lateness_ms=0i');
   });
 
   it('rounds a fractional duration so that duration_ms stays an integer', () => {

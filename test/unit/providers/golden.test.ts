@@ -93,6 +93,7 @@ describe('golden fixtures', () => {
             project: adapter.project(target),
             attempts: 1,
             durationMs: 12,
+            latenessMs: 0,
           };
           let record: SampleRecord;
           if (hasFailure) {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { Config } from '../functions/config/schema.js';
-import { adapterFor } from '../functions/providers/registry.js';
-import { credentialsSchemaOf } from '../functions/providers/types.js';
+import type { Config } from '../config/schema.js';
+import { adapterFor } from '../providers/registry.js';
+import { credentialsSchemaOf } from '../providers/types.js';
 
 /** A Secrets Manager secret the collector reads, with the JSON keys its `SecretString` must hold. */
 export interface RequiredSecret {

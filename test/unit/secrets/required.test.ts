@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
-import { requiredSecrets } from '../../../infra/secrets.js';
+import { requiredSecrets } from '../../../functions/secrets/required.js';
 
 describe('requiredSecrets', () => {
   it('lists each named secret once, sorted, with the union of its readers’ keys', () => {
