@@ -55,12 +55,12 @@ export function summaryFields(summary: RunSummary): Record<string, number> {
     samples: summary.records.length,
     ok: summary.records.length - failed - missed,
     failed,
-    missed,
     points_written: summary.pointsWritten,
     points_spilled: pointsSpilled,
     points_rejected: summary.rejected,
     points_lost: pointsLost,
     points_replayed: summary.replay.points,
     spill_waiting: summary.replay.remaining,
+    missed,
   };
 }
