@@ -146,7 +146,7 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
     expect(thirty[0]?.count).toBe(2);
   });
 
-  it('takes a write whose deadline is not a whole millisecond (a share of a run\'s time)', async () => {
+  it("takes a write whose deadline is not a whole millisecond (a share of a run's time)", async () => {
     const config = configFor({ url: influxd.url, apiVersion: 1, database: V1_DB });
     const writer = await openInfluxWriter(config, new RunSecrets(secrets));
     const at = Math.floor(Date.now() / 1000) - 60;
