@@ -175,8 +175,9 @@ export class InfluxWriter implements PointSink {
 /** What ends every attempt of a write early: its deadline, and the caller's stop (SIGTERM). */
 function stopSignalOf(options: WriteOptions): AbortSignal | undefined {
   const signals: AbortSignal[] = [];
+  // AbortSignal.timeout throws on a fractional delay, and deadlines are computed (a share of a run's time).
   if (options.deadline !== undefined)
-    signals.push(AbortSignal.timeout(Math.max(0, options.deadline - Date.now())));
+    signals.push(AbortSignal.timeout(Math.max(0, Math.ceil(options.deadline - Date.now()))));
   if (options.signal) signals.push(options.signal);
   return signals.length > 0 ? AbortSignal.any(signals) : undefined;
 }

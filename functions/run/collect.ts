@@ -131,7 +131,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     ? replaySpilled(
         deps.spill,
         deps.sink,
-        started + (writeDeadline - started) * REPLAY_SHARE,
+        started + Math.floor((writeDeadline - started) * REPLAY_SHARE),
         deps.log,
         writeStop,
         now,

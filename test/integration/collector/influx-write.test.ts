@@ -145,6 +145,15 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
     );
     expect(thirty[0]?.count).toBe(2);
   });
+
+  it("takes a write whose deadline is not a whole millisecond (a share of a run's time)", async () => {
+    const config = configFor({ url: influxd.url, apiVersion: 1, database: V1_DB });
+    const writer = await openInfluxWriter(config, new RunSecrets(secrets));
+    const at = Math.floor(Date.now() / 1000) - 60;
+    await writer.write([`concurrency,target=fractional live=3i ${at}`], { deadline: Date.now() + 10_000.5 });
+    const rows = await influxd.rows(`SELECT live FROM concurrency WHERE target = 'fractional'`, V1_DB);
+    expect(rows.map((row) => row.live)).toEqual([3]);
+  });
 });
 
 describe('a run written through /api/v2/write (the default apiVersion 2)', () => {
