@@ -13,6 +13,8 @@ export interface ScheduledRun {
   tick: number;
   /** Epoch ms by which every write and spill must be over; sampling stops the write reserve earlier. */
   finishBy: number;
+  /** A sample whose window closed before the run reached it is recorded `missed`, not polled. @default true */
+  missClosedWindows?: boolean;
 }
 
 export type ScheduledRunDependencies = Omit<
@@ -40,7 +42,7 @@ export async function scheduledRun(run: ScheduledRun, deps: ScheduledRunDependen
       waitForSchedule: true,
       stopSamplingAt: run.finishBy - writeReserveMs(run.config),
       finishBy: run.finishBy,
-      missClosedWindows: true,
+      missClosedWindows: run.missClosedWindows ?? true,
     },
     { ...wiring, ...limitsOf(run.config), ...(backoff ? { backoff: backoff.resting } : {}) },
   );
