@@ -8,11 +8,11 @@ import { openInfluxWriter } from '../functions/influx/open.js';
 import { InfluxWriter, type PointSink, type WriteOptions } from '../functions/influx/writer.js';
 import { toLines } from '../functions/points/build.js';
 import { collect, limitsOf } from '../functions/run/collect.js';
-import { RunSecrets } from '../functions/run/credentials.js';
 import { planOnce } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
+import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../functions/secrets/source.js';
-import { DEFAULT_SIMULATOR_CREDENTIALS } from '../functions/simulator/config.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS } from '../simulator/config.js';
 import { memoryLog } from '../test/support/run.js';
 import { naivePoll } from './naive.js';
 import type {

@@ -45,8 +45,7 @@ const httpsAgent = new HttpsAgent(AGENT_OPTIONS);
 
 /**
  * GETs a provider URL. Redirects are not followed (a stats endpoint that redirects is misconfigured: the status
- * is classified like any other). Error messages never contain the URL: Streampixel's `userStats` carries its key
- * there.
+ * is classified like any other). Error messages never contain the URL: some providers carry the key in its query.
  */
 export function httpGet(request: ProviderRequest, options: GetOptions): Promise<ProviderResponse> {
   const timeout = AbortSignal.timeout(options.timeoutMs);

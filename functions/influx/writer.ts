@@ -161,12 +161,12 @@ export class InfluxWriter implements PointSink {
     if (config.apiVersion === 2) {
       const query = new URLSearchParams({
         org: config.org ?? '',
-        bucket: config.bucket as string,
+        bucket: config.bucket,
         precision: 's',
       });
       return `/api/v2/write?${query}`;
     }
-    const query = new URLSearchParams({ db: config.database as string, precision: 's' });
+    const query = new URLSearchParams({ db: config.database, precision: 's' });
     if (config.retentionPolicy) query.set('rp', config.retentionPolicy);
     return `/write?${query}`;
   }
