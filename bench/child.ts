@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { runProcess } from '../test/support/process.js';
+import { runProcess } from '../devtools/process.js';
 
 /** ESM bundles have no `require`; some CommonJS dependencies still call it for Node built-ins (as in infra/). */
 export const REQUIRE_SHIM =

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { runProcess } from '../test/support/process.js';
+import { runProcess } from '../devtools/process.js';
 import { REQUIRE_SHIM } from './child.js';
 import { median } from './stats.js';
 

@@ -3,8 +3,9 @@
  * influxd, and the config that names them. Targets of every kind of figures: with a queue, with a plan, live only,
  * each with a capacity.
  */
+
+import { type Influxd, lineBatches } from '../devtools/influxd.js';
 import { ADAPTERS } from '../functions/providers/registry.js';
-import { type Influxd, lineBatches } from '../test/support/influxd.js';
 
 const INTERVAL_MS = 10_000;
 const DAY_MS = 86_400_000;

@@ -3,7 +3,7 @@ import type { Config } from '../functions/config/schema.js';
 import { pointsOf, type SampleRecord } from '../functions/points/build.js';
 import type { LinePoint } from '../functions/points/line-protocol.js';
 import { adapterFor } from '../functions/providers/registry.js';
-import { SIMULATOR_SECRET_NAMES } from '../functions/simulator/config.js';
+import { SIMULATOR_SECRET_NAMES } from '../simulator/config.js';
 
 /** The name of the bench's `index`-th target; also its project id's suffix, so that every series is distinct. */
 export function targetName(index: number): string {

@@ -81,7 +81,7 @@ export class CollectorStack extends Stack {
   constructor(scope: Construct, id: string, props: CollectorStackProps) {
     super(scope, id, {
       description:
-        'Concurrency collector: polls Streampixel, IMKit and Metered on schedule into InfluxDB; monthly report to S3',
+        'Concurrency collector: polls SaaS live-concurrency endpoints on schedule into InfluxDB; monthly report to S3',
       ...props,
     });
     const { config } = props;

@@ -1,10 +1,11 @@
-import { formatDuration } from '../functions/config/duration.js';
 import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
-import { projectsOf } from '../functions/discovery/target.js';
+import { projectsOf } from '../functions/providers/discovering.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
 import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../functions/schedule/lambda.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
+import { formatDuration } from '../functions/time/duration.js';
+import { DAY_DIVISORS_H, HOUR_DIVISORS_MIN } from '../functions/time/units.js';
 
 /** EventBridge Scheduler's limit on a schedule target's input, in characters. */
 export const MAX_INPUT_CHARS = 8_192;
@@ -148,9 +149,6 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const HOUR_DIVISORS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
-const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
-
 /**
  * When a group's schedules fire. A run stamps its samples with the tick floored to the interval (multiples of
  * the interval since 1970, see `firstSampleTime`) and misses a sample whose window closed before it got there,
@@ -163,11 +161,11 @@ const DAY_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
 export function scheduleExpression(intervalMs: number): string | undefined {
   const { rateMinutes: minutes } = scheduleOf(intervalMs);
   if (minutes === 1) return 'cron(* * * * ? *)';
-  if (HOUR_DIVISORS.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
+  if (HOUR_DIVISORS_MIN.includes(minutes)) return `cron(0/${minutes} * * * ? *)`;
   const hours = minutes / 60;
   if (hours === 1) return 'cron(0 * * * ? *)';
   if (hours === 24) return 'cron(0 0 * * ? *)';
-  if (DAY_DIVISORS.includes(hours)) return `cron(0 0/${hours} * * ? *)`;
+  if (DAY_DIVISORS_H.includes(hours)) return `cron(0 0/${hours} * * ? *)`;
   return undefined;
 }
 

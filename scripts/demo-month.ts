@@ -5,17 +5,18 @@
  * whole one) is seeded at each target's interval; the 60 days before it, which only the comparison and the
  * forecast read, at 5-minute steps.
  */
+
+import { type Influxd, lineBatches } from '../devtools/influxd.js';
 import type { Config } from '../functions/config/schema.js';
 import { adapterFor } from '../functions/providers/registry.js';
-import type { SimulatorCollectorConfig } from '../functions/simulator/config.js';
-import { demandAt } from '../functions/simulator/curves.js';
+import type { SimulatorCollectorConfig } from '../simulator/config.js';
+import { demandAt } from '../simulator/curves.js';
 import {
   IMKIT_TYPICAL_PEAK,
   METERED_APP_ID,
   METERED_TYPICAL_PEAK,
   STREAMPIXEL_CAPACITY,
-} from '../functions/simulator/server.js';
-import { type Influxd, lineBatches } from '../test/support/influxd.js';
+} from '../simulator/server.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

@@ -8,23 +8,23 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../devtools/chromium.js';
+import { tempDir } from '../devtools/files.js';
+import { startInfluxd } from '../devtools/influxd.js';
 import { parseConfig } from '../functions/config/load.js';
 import { buildReport } from '../functions/report/build.js';
 import { withComparison } from '../functions/report/period.js';
 import { InfluxReader } from '../functions/report/query.js';
 import { renderHtml } from '../functions/report/render/html.js';
 import { renderTable } from '../functions/report/render/table.js';
-import { simulatorConfig } from '../functions/simulator/config.js';
-import { demandAt, liveUsers, messagesUsedSince, utcMonthBounds } from '../functions/simulator/curves.js';
+import { simulatorConfig } from '../simulator/config.js';
+import { demandAt, liveUsers, messagesUsedSince, utcMonthBounds } from '../simulator/curves.js';
 import {
   IMKIT_TYPICAL_PEAK,
   METERED_APP_ID,
   METERED_TYPICAL_PEAK,
   STREAMPIXEL_CAPACITY,
-} from '../functions/simulator/server.js';
-import { launchChromium } from '../test/support/chromium.js';
-import { tempDir } from '../test/support/files.js';
-import { startInfluxd } from '../test/support/influxd.js';
+} from '../simulator/server.js';
 
 const DATABASE = 'concurrency';
 const PERIOD = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };

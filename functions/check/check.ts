@@ -4,9 +4,9 @@ import type { PointSink } from '../influx/writer.js';
 import { MEASUREMENT, type SampleRecord } from '../points/build.js';
 import { LinePoint } from '../points/line-protocol.js';
 import { adapterFor } from '../providers/registry.js';
-import type { RunSecrets } from '../run/credentials.js';
 import { parseCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
 import { requiredSecrets } from '../secrets/required.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 
 /** What a check looked at: a secret, InfluxDB, or a target. */
 export type CheckSubject = 'secret' | 'influxdb' | 'target';
@@ -112,7 +112,7 @@ export function checkExit(lines: readonly CheckLine[]): CheckExit {
   return CHECK_EXIT.ok;
 }
 
-/** A line as printed: `ok   secret collector/imkit: found; …`. */
+/** A line as printed: `ok   secret collector/chat: found; …`. */
 export function formatCheckLine({ subject, name, ok, detail }: CheckLine): string {
   return `${ok ? 'ok  ' : 'FAIL'} ${subject} ${name}: ${detail}`;
 }

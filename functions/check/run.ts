@@ -2,10 +2,11 @@ import type { Config, Target } from '../config/schema.js';
 import { openInfluxWriter } from '../influx/open.js';
 import { UnavailableSink } from '../influx/unavailable.js';
 import type { PointSink } from '../influx/writer.js';
-import { collect, limitsOf, type RunLog } from '../run/collect.js';
-import type { RunSecrets } from '../run/credentials.js';
+import type { RunLog } from '../log/run-log.js';
+import { collect, limitsOf } from '../run/collect.js';
 import { sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce } from '../schedule/plan.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 import type { SpillStore } from '../spill/store.js';
 import {

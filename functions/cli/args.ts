@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 
 /** The options of `npm run collect` (see docs/cli.md). */
@@ -74,20 +74,29 @@ export function parseCollectArgs(argv: readonly string[]): CollectArgs {
 }
 
 function parse(argv: readonly string[]) {
+  return parseFlags(argv, {
+    once: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    'list-projects': { type: 'boolean' },
+    check: { type: 'boolean' },
+    'spill-dir': { type: 'string' },
+  });
+}
+
+/** The flags both commands take. */
+const COMMON_FLAGS = {
+  config: { type: 'string' },
+  'secrets-file': { type: 'string' },
+  target: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** Parses a command's flags strictly (an unknown flag or a positional is an error), the common ones included. */
+export function parseFlags<T extends ParseArgsOptionsConfig>(argv: readonly string[], flags: T) {
   return parseArgs({
     args: [...argv],
     strict: true,
     allowPositionals: false,
-    options: {
-      config: { type: 'string' },
-      once: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      'list-projects': { type: 'boolean' },
-      check: { type: 'boolean' },
-      target: { type: 'string', multiple: true },
-      'secrets-file': { type: 'string' },
-      'spill-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...COMMON_FLAGS, ...flags },
   });
 }

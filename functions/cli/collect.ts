@@ -8,22 +8,23 @@ import { ProjectDiscovery } from '../discovery/discover.js';
 import { LineProtocolPrinter } from '../influx/dry-run.js';
 import { openInfluxWriter } from '../influx/open.js';
 import type { PointSink } from '../influx/writer.js';
+import type { RunLog } from '../log/run-log.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, type RunLog, type RunSummary, sleepUntil, tally } from '../run/collect.js';
-import { RunSecrets } from '../run/credentials.js';
+import { collect, limitsOf, type RunSummary, sleepUntil } from '../run/collect.js';
+import { scheduledRun, summaryFields } from '../run/scheduled.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
-import { planOnce, planTick } from '../schedule/plan.js';
+import { planOnce } from '../schedule/plan.js';
 import { FileSecretSource } from '../secrets/file.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
 import { DirectorySpillStore } from '../spill/directory.js';
 import type { SpillStore } from '../spill/store.js';
+import { MINUTE_MS } from '../time/units.js';
 import { COLLECT_USAGE, type CollectArgs, parseCollectArgs } from './args.js';
 import { listProjects } from './list-projects.js';
 import { streamLog } from './logfmt.js';
 import { type CliIo, EXIT, runIfMain } from './main.js';
-
-const MINUTE_MS = 60_000;
 
 /** `npm run collect`: returns the exit code instead of exiting, so that tests can run it in-process too. */
 export async function runCollectCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -62,27 +63,23 @@ export async function runCollectCli(argv: readonly string[], io: CliIo): Promise
   if (args.listProjects) return listProjects(config, targets, secrets, discovery, io.stdout);
   const log = streamLog(io.stderr);
   // 429 back-offs outlive the process, so that cron's next `--once` does not poll a throttled target early.
-  const backoff = new CarriedBackoff(spill, log);
-  const scope = scopeOf(targets.map((target) => target.name));
-  await backoff.load(scope);
   const wiring: Wiring = {
     sink,
     log,
     discovery,
-    backoff: backoff.resting,
-    save: () =>
-      backoff.save(
-        scope,
-        targets.map((target) => target.name),
-      ),
+    backoff: new CarriedBackoff(spill, log),
+    scope: targets.map((target) => target.name),
     ...(spill ? { spill } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
+  const scope = scopeOf(wiring.scope);
   const code = args.once
-    ? await collectOnce(config, targets, secrets, wiring).then(async (summary) => {
-        await wiring.save();
+    ? await (async () => {
+        await wiring.backoff.load(scope);
+        const summary = await collectOnce(config, targets, secrets, wiring);
+        await wiring.backoff.save(scope, wiring.scope);
         return report(summary, wiring);
-      })
+      })()
     : await collectForever(config, targets, source, wiring);
   // A stopped collector did not do all it was asked to: cron and systemd should see that.
   if (io.signal?.aborted) {
@@ -116,9 +113,10 @@ interface Wiring {
   discovery: ProjectDiscovery;
   spill?: SpillStore;
   log: RunLog;
-  backoff: Map<string, number>;
-  /** Keeps the back-offs for the next process. */
-  save: () => Promise<void>;
+  /** 429 back-offs, kept for the next process (cron's next `--once`) in the spill folder. */
+  backoff: CarriedBackoff;
+  /** Every selected target's name: the scope of the carried back-offs, whichever targets a run polls. */
+  scope: string[];
   signal?: AbortSignal;
 }
 
@@ -137,7 +135,7 @@ function collectOnce(
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    { ...wiring, secrets, ...limitsOf(config) },
+    { ...wiring, backoff: wiring.backoff.resting, secrets, ...limitsOf(config) },
   );
 }
 
@@ -163,23 +161,11 @@ async function collectForever(
     if (wiring.signal?.aborted) break;
     const due = targets.filter((target) => target.interval < MINUTE_MS || tick % target.interval === 0);
     if (due.length === 0) continue;
-    const finishBy = tick + runBudgetMs(due, config);
-    const run = collect(
-      {
-        samples: planTick(due, tick),
-        waitForSchedule: true,
-        missClosedWindows: true,
-        stopSamplingAt: finishBy - writeReserveMs(config),
-        finishBy,
-      },
+    const run = scheduledRun(
+      { config, targets: due, tick, finishBy: tick + runBudgetMs(due, config) },
       // Each run has its own secrets memo over the same source, so a rotated key is picked up.
-      {
-        ...wiring,
-        secrets: new RunSecrets(source),
-        ...limitsOf(config),
-      },
-    ).then(async (summary) => {
-      await wiring.save();
+      { ...wiring, secrets: new RunSecrets(source) },
+    ).then((summary) => {
       failed ||= report(summary, wiring) !== EXIT.ok;
     });
     running.add(run);
@@ -190,20 +176,9 @@ async function collectForever(
 }
 
 function report(summary: RunSummary, { sink, spill, log }: Wiring): number {
-  const { failed, pointsSpilled: spilled, pointsLost: lost } = tally(summary);
-  log.info('run finished', {
-    samples: summary.records.length,
-    ok: summary.records.length - failed,
-    failed,
-    points_written: summary.pointsWritten,
-    points_spilled: spilled,
-    points_rejected: summary.rejected,
-    points_lost: lost,
-    points_replayed: summary.replay.points,
-    sink: sink.description,
-    spill: spill?.description,
-  });
-  const clean = failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
+  const fields = summaryFields(summary);
+  log.info('run finished', { ...fields, sink: sink.description, spill: spill?.description });
+  const clean = fields.failed === 0 && summary.unwritten.length === 0 && summary.rejected === 0;
   return clean ? EXIT.ok : EXIT.failed;
 }
 

@@ -1,10 +1,11 @@
 import type { Config, Target } from '../config/schema.js';
-import { accountLimiter, type ProjectDiscovery } from '../discovery/discover.js';
+import type { ProjectDiscovery } from '../discovery/discover.js';
 import { discoverTarget } from '../discovery/expand.js';
-import { isDiscovering } from '../discovery/target.js';
+import { accountLimiter } from '../http/account-limit.js';
+import { isDiscovering } from '../providers/discovering.js';
 import { shortMessage } from '../providers/failures.js';
 import { aligned } from '../report/render/table.js';
-import type { RunSecrets } from '../run/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
 
 /**
@@ -21,7 +22,7 @@ export async function listProjects(
   const discovering = targets.filter(isDiscovering);
   if (discovering.length === 0) {
     out.write(
-      'no target discovers projects: give a Streampixel target "projects": "all" or a list of globs\n',
+      'no target discovers projects: give a target of an endpoint that can discover them "projects": "all" or a list of globs\n',
     );
     return 2;
   }

@@ -1,4 +1,4 @@
-import type { RunLog } from '../run/collect.js';
+import type { RunLog } from '../log/run-log.js';
 
 /** `key=value` pairs, values quoted when they need it: one grep-able line per event, like Telegraf's. */
 export function logfmt(fields: Record<string, unknown>): string {

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { selectTargets } from '../config/select.js';
@@ -7,10 +6,11 @@ import { buildReport, DEFAULT_COVERAGE_WARN_PERCENT } from '../report/build.js';
 import { type ReportPeriod, resolveReportPeriod } from '../report/period.js';
 import { InfluxQueryError, openInfluxReader } from '../report/query.js';
 import { FORMATS, type Format, renderReport } from '../report/render/index.js';
-import { RunSecrets } from '../run/credentials.js';
 import { FileSecretSource } from '../secrets/file.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError, type SecretSource } from '../secrets/source.js';
+import { parseFlags } from './args.js';
 import { type CliIo, EXIT, runIfMain } from './main.js';
 
 /** The options of `npm run report` (see docs/cli.md). */
@@ -93,22 +93,13 @@ function parseCoverageWarn(text: string | undefined): number {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      config: { type: 'string' },
-      'secrets-file': { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      period: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      target: { type: 'string', multiple: true },
-      'coverage-warn': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  return parseFlags(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    period: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'coverage-warn': { type: 'string' },
   });
 }
 

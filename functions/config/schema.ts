@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ADAPTERS } from '../providers/registry.js';
 import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
-import { durationSchema, formatDuration } from './duration.js';
+import { durationSchema, formatDuration } from '../time/duration.js';
+import { DAY_DIVISORS_H, DAY_MS, HOUR_DIVISORS_MIN, MINUTE_MS } from '../time/units.js';
 import { kmsKeyArnSchema, secretReferenceSchema } from './secret-ref.js';
 
 /** Tags the data contract owns; a target's static tags may not overwrite them. */
@@ -15,15 +16,11 @@ export const RESERVED_TAGS = [
   'region',
 ];
 
-const MINUTE_MS = 60_000;
-
 /** Credentials in a URL travel with it into every message that names it. */
 function hasNoUserInfo(url: string): boolean {
   const parsed = URL.parse(url);
   return parsed === null || (parsed.username === '' && parsed.password === '');
 }
-const DAY_MS = 86_400_000;
-
 const tagsSchema = z
   .record(
     z
@@ -90,9 +87,6 @@ const targetUnion = z.discriminatedUnion('endpoint', [first as ReturnType<typeof
       : undefined,
 });
 
-const HOUR_DIVISORS_MIN = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
-const DAY_DIVISORS_H = [1, 2, 3, 4, 6, 8, 12, 24];
-
 /**
  * Whether the schedule can keep this interval exactly. EventBridge fires at most once a minute, so sub-minute
  * intervals are sampled inside a run and must divide the minute; longer ones are cron schedules on the clock
@@ -113,7 +107,7 @@ export function intervalProblem(intervalMs: number): string | undefined {
   }
   return (
     `${text} cannot be scheduled on its own multiples: use a divisor of an hour ` +
-    `(${HOUR_DIVISORS_MIN.slice(1, -1)
+    `(${HOUR_DIVISORS_MIN.slice(1)
       .map((m) => `${m}m`)
       .join(', ')}) or of a day (${DAY_DIVISORS_H.map((h) => `${h}h`).join(', ')})`
   );
@@ -138,13 +132,6 @@ const targetSchema = targetUnion.superRefine((parsed, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', path: ['interval'], message: problem });
   if (timed && target.timeout > MINUTE_MS) {
     ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'at most 1m: a run lasts about a minute' });
-  }
-  if (adapter.defaultBaseUrl === undefined && target.baseUrl === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['baseUrl'],
-      message: `required for ${adapter.endpoint}: each customer has its own host (e.g. "https://your-app.imkit.io")`,
-    });
   }
 });
 
@@ -253,7 +240,7 @@ export const configSchema = z
       .max(64)
       .default(4)
       .describe(
-        'Requests in flight at most per provider account (Streampixel: per userId), project listings included, ' +
+        'Requests in flight at most per provider account (where the provider caps them per account), project listings included, ' +
           'shared by every target of the account. Default 4.',
       ),
     maxAttempts: z
@@ -298,7 +285,21 @@ type ShapeOf<A> =
 /** A validated target: the common keys plus those of its endpoint (durations in milliseconds). */
 export type Target = BaseTarget & ShapeOf<(typeof ADAPTERS)[number]>;
 
+type InfluxCommon = Omit<
+  z.output<typeof influxSchema>,
+  'apiVersion' | 'org' | 'bucket' | 'database' | 'retentionPolicy'
+>;
+
+/** Where points go: the keys of each API version, as the schema's check of `apiVersion` guarantees them. */
+export type InfluxConfig = InfluxCommon &
+  (
+    | { apiVersion: 2; org?: string; bucket: string; database?: never; retentionPolicy?: never }
+    | { apiVersion: 1; database: string; retentionPolicy?: string; org?: never; bucket?: never }
+  );
+
 /** A validated configuration, defaults applied and durations in milliseconds. */
-export type Config = Omit<z.output<typeof configSchema>, 'targets'> & { targets: Target[] };
+export type Config = Omit<z.output<typeof configSchema>, 'targets' | 'influx'> & {
+  targets: Target[];
+  influx: InfluxConfig;
+};
 export type ConfigInput = z.input<typeof configSchema>;
-export type InfluxConfig = Config['influx'];

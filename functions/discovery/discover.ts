@@ -1,36 +1,9 @@
 import { createHash } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
+import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
 import { failureOfTransport } from '../providers/failures.js';
-import {
-  type ListedProject,
-  type ListingCredentials,
-  type ListingPage,
-  PAGE_SIZE,
-  parseProjectsPage,
-  parseProjectsStatus,
-  projectsPageRequest,
-  projectsStatusRequest,
-} from '../providers/streampixel/projects.js';
-import type { Failure, ProviderRequest, ProviderResponse } from '../providers/types.js';
+import type { AnyProjectListing, Failure, ListedProject, ListingFetch } from '../providers/types.js';
 import type { SpillStore } from '../spill/store.js';
-
-/** Runs a request inside the account's cap on requests in flight. */
-export type AccountLimit = <T>(account: string | undefined, task: () => Promise<T>) => Promise<T>;
-
-/** A cap of `perAccount` requests in flight for each account; a request of no account is not capped. */
-export function accountLimiter(perAccount: number): AccountLimit {
-  const accounts = new Map<string, LimitFunction>();
-  return (account, task) => {
-    if (!account) return task();
-    let limit = accounts.get(account);
-    if (!limit) {
-      limit = pLimit(perAccount);
-      accounts.set(account, limit);
-    }
-    return limit(task);
-  };
-}
 
 /** A listing as kept in memory and in the store. */
 interface Listing {
@@ -39,14 +12,18 @@ interface Listing {
 }
 
 export interface DiscoveryRequest {
-  baseUrl: string;
-  credentials: ListingCredentials;
+  /** The provider's listing knowledge (an adapter's `capabilities.discovery`). */
+  listing: AnyProjectListing;
+  /** The target's `baseUrl`, else its endpoint's default. */
+  baseUrl: string | undefined;
+  /** Read with `listing.credentials`. */
+  credentials: unknown;
   /** Milliseconds a listing is reused. */
   cacheMs: number;
   /** Milliseconds per listing request. */
   timeoutMs: number;
-  /** Stops following pages past what `maxProjects` can need, plus slack: a runaway `totalPages` is not followed. */
-  maxPages: number;
+  /** The most projects expected: a listing stops rather than follow a runaway number of pages. */
+  maxProjects: number;
   account: string;
   limit: AccountLimit;
   signal?: AbortSignal;
@@ -64,10 +41,10 @@ export interface DiscoveryResult {
 }
 
 /**
- * Lists the projects of Streampixel accounts, once per account per cache period however many targets and runs
- * ask: in memory while the process lives (warm Lambda, the CLI's loop) and in the spill store across cold
- * starts. `projects-status` first when the secret has an `apikey`; the paginated listing when that answers 404
- * or there is no `apikey`, every page followed.
+ * Lists the projects of accounts, once per account per cache period however many targets and runs ask: in
+ * memory while the process lives (warm Lambda, the CLI's loop) and in the spill store across cold starts. What
+ * to request and how to read it is the provider's listing (`capabilities.discovery`); the cache, the per-account
+ * cap and the fallback to the last good listing are this class's.
  */
 export class ProjectDiscovery {
   private readonly memory = new Map<string, Listing>();
@@ -79,26 +56,21 @@ export class ProjectDiscovery {
   ) {}
 
   list(request: DiscoveryRequest): Promise<DiscoveryResult> {
-    const { credentials } = request;
-    const key = `${request.baseUrl}|${credentials.userId}`;
+    const key = `${request.baseUrl}|${request.listing.cacheKey(request.credentials)}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.resolve(key, credentials, request).finally(() => this.inFlight.delete(key));
+      pending = this.resolve(key, request).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  private async resolve(
-    key: string,
-    credentials: ListingCredentials,
-    request: DiscoveryRequest,
-  ): Promise<DiscoveryResult> {
+  private async resolve(key: string, request: DiscoveryRequest): Promise<DiscoveryResult> {
     const cached = this.memory.get(key) ?? (await this.fromStore(key));
     if (cached && this.now() - cached.listedAt < request.cacheMs) {
       return { projects: cached.projects, source: 'cache', listedAt: cached.listedAt, requests: 0 };
     }
-    const listed = await this.fetchListing(credentials, request);
+    const listed = await this.fetchListing(request);
     if (listed.ok) {
       const listing = { listedAt: this.now(), projects: listed.projects };
       this.memory.set(key, listing);
@@ -136,17 +108,13 @@ export class ProjectDiscovery {
   }
 
   private async fetchListing(
-    credentials: ListingCredentials,
     request: DiscoveryRequest,
   ): Promise<
     | { ok: true; projects: ListedProject[]; requests: number }
     | { ok: false; failure: Failure; requests: number }
   > {
     let requests = 0;
-    const get = async (
-      providerRequest: ProviderRequest,
-      parse: (response: ProviderResponse) => ListingPage,
-    ) => {
+    const fetch: ListingFetch = (providerRequest, parse) => {
       requests++;
       return request.limit(request.account, async () => {
         try {
@@ -163,34 +131,14 @@ export class ProjectDiscovery {
         }
       });
     };
-    if (credentials.apikey) {
-      const all = await get(projectsStatusRequest(request.baseUrl, credentials), parseProjectsStatus);
-      if (all.ok) return { ok: true, projects: all.projects, requests };
-      // An account on the older API answers 404 here: the paginated listing is the way in.
-      if (all.failure.httpStatus !== 404) return { ok: false, failure: all.failure, requests };
-    }
-    const projects: ListedProject[] = [];
-    for (let page = 1; ; page++) {
-      const answer = await get(projectsPageRequest(request.baseUrl, credentials, page), parseProjectsPage);
-      if (!answer.ok) return { ok: false, failure: answer.failure, requests };
-      projects.push(...answer.projects);
-      if (page >= answer.totalPages || answer.projects.length === 0) break;
-      if (page >= request.maxPages) {
-        const message = `listing has ${answer.totalPages} pages; stopped after ${page} (maxProjects)`;
-        return {
-          ok: false,
-          failure: { outcome: 'discovery', httpStatus: 200, message, retryable: false },
-          requests,
-        };
-      }
-    }
-    return { ok: true, projects, requests };
+    const listed = await request.listing.list(
+      request.baseUrl,
+      request.credentials,
+      fetch,
+      request.maxProjects,
+    );
+    return { ...listed, requests };
   }
-}
-
-/** Pages the paginated listing may need for `maxProjects`, with one page of slack. */
-export function pagesFor(maxProjects: number): number {
-  return Math.ceil(maxProjects / PAGE_SIZE) + 1;
 }
 
 function stateName(key: string): string {

@@ -1,18 +1,17 @@
 import type { Target } from '../config/schema.js';
+import type { AccountLimit } from '../http/account-limit.js';
+import type { RunLog } from '../log/run-log.js';
 import type { SampleRecord } from '../points/build.js';
+import { type DiscoveringTarget, isDiscovering, listingOf } from '../providers/discovering.js';
 import { shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
-import { type ListedProject, listingCredentialsSchema } from '../providers/streampixel/projects.js';
-import { DISCOVERY_DEFAULTS, projectIdProblem } from '../providers/streampixel/stats.js';
-import type { Failure } from '../providers/types.js';
-import type { RunLog } from '../run/collect.js';
-import type { RunSecrets } from '../run/credentials.js';
+import type { AnyProjectListing, Failure, ListedProject } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
-import { type AccountLimit, type DiscoveryResult, type ProjectDiscovery, pagesFor } from './discover.js';
+import type { DiscoveryResult, ProjectDiscovery } from './discover.js';
 import { type ProjectSelection, selectProjects } from './match.js';
-import { type DiscoveringTarget, isDiscovering } from './target.js';
 
 export interface ExpansionContext {
   discovery: ProjectDiscovery;
@@ -81,7 +80,10 @@ export async function expandDiscovery(
           inactive_skipped: selection.inactive.length,
           excluded: selection.excluded.length,
         });
-        const { valid, refused } = checkListedIds(selection.polled);
+        const { valid, refused } = checkListedIds(
+          listingOf(target as Target & DiscoveringTarget),
+          selection.polled,
+        );
         // One record per refused id, each its own `project` series, so that none overwrites another.
         for (const { id, message } of refused) {
           failed({ outcome: 'discovery', httpStatus: 0, message, retryable: false }, 0, id);
@@ -96,9 +98,10 @@ export async function expandDiscovery(
   );
 
   const expanded = samples.flatMap((sample) => {
-    if (!isDiscovering(sample.target)) return [sample];
-    return (polled.get(sample.target.name) ?? []).map((project) => ({
-      target: projectTarget(sample.target, project),
+    const { target } = sample;
+    if (!isDiscovering(target)) return [sample];
+    return (polled.get(target.name) ?? []).map((project) => ({
+      target: projectTarget(target, project),
       at: sample.at,
     }));
   });
@@ -115,17 +118,19 @@ export async function discoverTarget(
   options: { fresh?: boolean } = {},
 ): Promise<{ result: DiscoveryResult; selection: ProjectSelection }> {
   const adapter = adapterFor(target.endpoint);
+  const listing = listingOf(target);
   const credentials = parseCredentials(
     target.secret,
     await context.secrets.get(target.secret),
-    listingCredentialsSchema,
+    listing.credentials,
   );
   const result = await context.discovery.list({
-    baseUrl: target.baseUrl ?? (adapter.defaultBaseUrl as string),
+    listing,
+    baseUrl: target.baseUrl ?? adapter.defaultBaseUrl,
     credentials,
-    cacheMs: options.fresh ? 0 : (target.listingCache ?? DISCOVERY_DEFAULTS.listingCacheMs),
+    cacheMs: options.fresh ? 0 : (target.listingCache ?? listing.defaults.listingCacheMs),
     timeoutMs: target.timeout,
-    maxPages: pagesFor(target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects),
+    maxProjects: target.maxProjects ?? listing.defaults.maxProjects,
     account: adapter.accountOf?.(credentials) ?? '',
     limit: context.limit,
     ...(context.signal ? { signal: context.signal } : {}),
@@ -133,7 +138,7 @@ export async function discoverTarget(
   const selection = selectProjects(result.projects, {
     projects: target.projects,
     ...(target.exclude ? { exclude: target.exclude } : {}),
-    includeInactive: target.includeInactive ?? DISCOVERY_DEFAULTS.includeInactive,
+    includeInactive: target.includeInactive ?? listing.defaults.includeInactive,
   });
   return { result, selection };
 }
@@ -145,14 +150,17 @@ const ID_SHOWN = 40;
  * Listed ids pass the same check as configured ones: a listing is a provider's text, and an id such as `..` would
  * send the account's key to another path. A refused id is never requested; each is named in the error.
  */
-function checkListedIds(projects: readonly ListedProject[]): {
+function checkListedIds(
+  listing: AnyProjectListing,
+  projects: readonly ListedProject[],
+): {
   valid: ListedProject[];
   refused: Array<{ id: string; message: string }>;
 } {
   const valid: ListedProject[] = [];
   const refused: Array<{ id: string; message: string }> = [];
   for (const project of projects) {
-    const problem = projectIdProblem(project.id);
+    const problem = listing.idProblem?.(project.id);
     if (problem === undefined) {
       valid.push(project);
       continue;
@@ -166,10 +174,10 @@ function checkListedIds(projects: readonly ListedProject[]): {
   return { valid, refused };
 }
 
-/** The per-project copy of a discovering target. */
-function projectTarget(target: Target, project: ListedProject): Target {
+/** The per-project copy of a discovering target: the listing says which keys make it poll that project. */
+function projectTarget(target: Target & DiscoveringTarget, project: ListedProject): Target {
   const projectTags: Record<string, string> = { project_name: project.name };
   if (project.region) projectTags.region = project.region;
-  const { projects: _projects, exclude: _exclude, ...rest } = target as Target & DiscoveringTarget;
-  return { ...rest, projectId: project.id, projectTags } as Target;
+  const { projects: _projects, exclude: _exclude, ...rest } = target;
+  return { ...rest, ...listingOf(target).projectKeys(project), projectTags } as Target;
 }

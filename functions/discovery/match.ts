@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { ListedProject } from '../providers/streampixel/projects.js';
+import type { ListedProject } from '../providers/types.js';
 
 /** Which of an account's projects a discovering target polls. */
 export interface ProjectRule {

@@ -1,21 +1,3 @@
-import type { Target } from '../config/schema.js';
-import { DISCOVERY_DEFAULTS } from '../providers/streampixel/stats.js';
-
-/** The discovery keys of a Streampixel target, as the config schema lets them through. */
-export interface DiscoveringTarget {
-  projects: 'all' | string[];
-  exclude?: string[];
-  includeInactive?: boolean;
-  maxProjects?: number;
-  listingCache?: number;
-}
-
-/** Whether a target names `projects` to discover instead of one `projectId`. */
-export function isDiscovering(target: Target): target is Target & DiscoveringTarget {
-  return (target as Partial<DiscoveringTarget>).projects !== undefined;
-}
-
-/** How many projects a target polls per sample at most: its `maxProjects` when it discovers them, else one. */
-export function projectsOf(target: Target): number {
-  return isDiscovering(target) ? (target.maxProjects ?? DISCOVERY_DEFAULTS.maxProjects) : 1;
-}
+// Transitional: functions/report/ is being rewritten in parallel (issue 13) and still imports this path. The
+// integrator points report/build.ts at ../providers/discovering.js after merging and deletes this file.
+export { isDiscovering, projectsOf } from '../providers/discovering.js';

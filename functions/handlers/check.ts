@@ -3,7 +3,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CHECK_EXIT, formatCheckLine } from '../check/check.js';
 import { runCheck } from '../check/run.js';
 import { loadConfig } from '../config/load.js';
-import { RunSecrets } from '../run/credentials.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { S3SpillStore } from '../spill/s3.js';
 import { SERVICE_NAME } from './observability.js';

@@ -8,11 +8,10 @@ import { ProjectDiscovery } from '../discovery/discover.js';
 import { openInfluxWriter } from '../influx/open.js';
 import { UnavailableSink } from '../influx/unavailable.js';
 import type { PointSink } from '../influx/writer.js';
-import { CarriedBackoff, scopeOf } from '../run/backoff.js';
-import { collect, limitsOf, lostBatches, type RunSummary, tally } from '../run/collect.js';
-import { RunSecrets } from '../run/credentials.js';
-import { writeReserveMs } from '../schedule/budget.js';
-import { planTick } from '../schedule/plan.js';
+import { CarriedBackoff } from '../run/backoff.js';
+import { lostBatches, type RunSummary, tally } from '../run/collect.js';
+import { scheduledRun, summaryFields } from '../run/scheduled.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError } from '../secrets/source.js';
 import { S3SpillStore } from '../spill/s3.js';
@@ -66,28 +65,10 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   const secrets = new RunSecrets(secretSource);
   const sink = await openSink(loaded, secrets);
   const finishBy = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  const names = targets.map((target) => target.name);
-  const scope = scopeOf(names);
-  await backoff.load(scope);
-  const summary = await collect(
-    {
-      samples: planTick(targets, tick),
-      waitForSchedule: true,
-      missClosedWindows: true,
-      stopSamplingAt: finishBy - writeReserveMs(loaded),
-      finishBy,
-    },
-    {
-      secrets,
-      sink,
-      log: logger,
-      ...limitsOf(loaded),
-      discovery,
-      backoff: backoff.resting,
-      ...(spill ? { spill } : {}),
-    },
+  const summary = await scheduledRun(
+    { config: loaded, targets, tick, finishBy },
+    { secrets, sink, log: logger, discovery, backoff, ...(spill ? { spill } : {}) },
   );
-  await backoff.save(scope, names);
 
   const { failed, missed, pointsSpilled: spilled, pointsLost } = tally(summary);
   const lost = lostBatches(summary);
@@ -104,14 +85,8 @@ export async function handler(event: CollectEvent, context: Context): Promise<Co
   metrics.addMetric(METRIC.pointsReplayed, MetricUnit.Count, summary.replay.points);
   metrics.publishStoredMetrics();
   logger.info('run finished', {
-    samples: summary.records.length,
-    failed,
-    missed,
+    ...summaryFields(summary),
     start_delay_ms: startedAt - tick,
-    points_written: summary.pointsWritten,
-    points_spilled: spilled,
-    points_replayed: summary.replay.points,
-    spill_waiting: summary.replay.remaining,
     spill_age_s: Math.round(spillAgeMs / 1000),
   });
   if (lost.length > 0) {

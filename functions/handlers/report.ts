@@ -10,7 +10,7 @@ import { openInfluxReader } from '../report/query.js';
 import { renderCsv } from '../report/render/csv.js';
 import { renderHtml } from '../report/render/html.js';
 import { type StoredReport, storeReport } from '../report/s3-store.js';
-import { RunSecrets } from '../run/credentials.js';
+import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 
 /** What the monthly EventBridge rule sends: its scheduled time. */

@@ -50,8 +50,7 @@ const httpsAgent = new HttpsAgent(AGENT_OPTIONS);
 
 /**
  * GETs a provider URL. Redirects are not followed (a stats endpoint that redirects is misconfigured: the status
- * is classified like any other). Error messages never contain the URL: Streampixel's `userStats` carries its key
- * there.
+ * is classified like any other). Error messages never contain the URL: some providers carry the key in its query.
  *
  * Per request it costs one timer and one entry in its signal's set: no `AbortSignal.timeout`/`any`, no stream
  * iterator, no `Headers` (a profile of a tick had them at a fifth of its CPU).

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
-import type { RunSecrets } from '../run/credentials.js';
 import { type InfluxCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { basicAuthOf, InfluxWriter } from './writer.js';
 
 /** The writer of a config, with its token (or v1 user and password) read from the token secret. */

@@ -161,12 +161,12 @@ export class InfluxWriter implements PointSink {
     if (config.apiVersion === 2) {
       const query = new URLSearchParams({
         org: config.org ?? '',
-        bucket: config.bucket as string,
+        bucket: config.bucket,
         precision: 's',
       });
       return `/api/v2/write?${query}`;
     }
-    const query = new URLSearchParams({ db: config.database as string, precision: 's' });
+    const query = new URLSearchParams({ db: config.database, precision: 's' });
     if (config.retentionPolicy) query.set('rp', config.retentionPolicy);
     return `/write?${query}`;
   }
@@ -175,8 +175,9 @@ export class InfluxWriter implements PointSink {
 /** What ends every attempt of a write early: its deadline, and the caller's stop (SIGTERM). */
 function stopSignalOf(options: WriteOptions): AbortSignal | undefined {
   const signals: AbortSignal[] = [];
+  // AbortSignal.timeout throws on a fractional delay, and deadlines are computed (a share of a run's time).
   if (options.deadline !== undefined)
-    signals.push(AbortSignal.timeout(Math.max(0, options.deadline - Date.now())));
+    signals.push(AbortSignal.timeout(Math.max(0, Math.ceil(options.deadline - Date.now()))));
   if (options.signal) signals.push(options.signal);
   return signals.length > 0 ? AbortSignal.any(signals) : undefined;
 }

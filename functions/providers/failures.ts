@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../time/units.js';
 import type { Outcome } from './outcome.js';
 import type { Failure, ParseResult, ProviderResponse, ResponseHeaders, Sample } from './types.js';
 
@@ -34,8 +35,8 @@ export function shortMessage(text: string): string {
 
 const RETRY_IN_WORDS = /try again in (\d+) (second|minute|hour)s?/i;
 /** A provider's hint is believed up to an hour: a longer (or absurd) one would silence a target for good. */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
-const WORD_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
+export const MAX_RETRY_AFTER_MS = HOUR_MS;
+const WORD_MS = { second: SECOND_MS, minute: MINUTE_MS, hour: HOUR_MS } as const;
 
 /**
  * How long a provider asked us to wait: `Retry-After` (seconds or an HTTP date) first, then a sentence

@@ -1,3 +1,4 @@
+import { json } from './http/json.js';
 import { connectionCount } from './imkit/connectionCount.js';
 import { usage } from './metered/usage.js';
 import { liveStats } from './streampixel/liveStats.js';
@@ -10,6 +11,7 @@ export const ADAPTERS = [
   userStats,
   connectionCount,
   usage,
+  json,
 ] as const satisfies readonly AnyAdapter[];
 
 export type EndpointId = (typeof ADAPTERS)[number]['endpoint'];

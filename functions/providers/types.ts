@@ -103,14 +103,70 @@ export const PLAN_CAPACITY_FIELD = 'plan_max_connections' satisfies (typeof FIGU
 export interface Capabilities {
   /** Figure groups written beside `live`. */
   readonly figures: readonly Exclude<FigureGroup, 'live'>[];
-  /** Whether a target of this endpoint may discover its account's projects instead of naming one. */
-  readonly discovery: boolean;
+  /**
+   * How a target of this endpoint discovers its account's projects instead of naming one; `false` when it cannot.
+   * Truthy exactly when the endpoint can discover.
+   */
+  readonly discovery: false | AnyProjectListing;
   /**
    * The tags that tell one project of a target from another, `project` first; discovered projects add their name
    * and region.
    */
   readonly projectTags: readonly string[];
 }
+
+/** A project of an account, as a provider's listing names it. */
+export interface ListedProject {
+  /** What the per-project copy of a discovering target polls (see {@link ProjectListing.projectKeys}). */
+  id: string;
+  name: string;
+  /** Where the listing gives one. */
+  region?: string;
+  /** Inactive projects always count 0: skipped unless a target asks for them. */
+  active: boolean;
+}
+
+/** One answer of a listing request: a page of projects, or the classified failure. */
+export type ListingPage =
+  | { ok: true; projects: ListedProject[]; totalPages: number }
+  | { ok: false; failure: Failure };
+
+/** Performs one listing request (the run's HTTP edge, inside the account's cap) and reads the answer. */
+export type ListingFetch = (
+  request: ProviderRequest,
+  parse: (response: ProviderResponse) => ListingPage,
+) => Promise<ListingPage>;
+
+/** The listing knowledge of a provider that can discover projects; the caching and selection are not its business. */
+export interface ProjectListing<TCredentials extends z.ZodType = z.ZodType> {
+  /** The keys of the secret the listing needs (it may need more than the stats endpoint). */
+  readonly credentials: TCredentials;
+  /** Defaults of the discovery keys of a target (`includeInactive`, `maxProjects`, `listingCache`). */
+  readonly defaults: { includeInactive: boolean; maxProjects: number; listingCacheMs: number };
+  /** What identifies one account's listing in the cache. */
+  cacheKey(credentials: z.output<TCredentials>): string;
+  /**
+   * Every project of the account, through `fetch` (one or more requests, all made through it). Stops with a
+   * failure rather than follow more pages than `maxProjects` can need. `baseUrl` is the target's, else the
+   * adapter's default.
+   */
+  list(
+    baseUrl: string | undefined,
+    credentials: z.output<TCredentials>,
+    fetch: ListingFetch,
+    maxProjects: number,
+  ): Promise<{ ok: true; projects: ListedProject[] } | { ok: false; failure: Failure }>;
+  /** The keys that make a discovering target's copy poll one listed project (Streampixel: its `projectId`). */
+  projectKeys(project: ListedProject): Record<string, string>;
+  /**
+   * Why a listed id may not be polled (a listing is the provider's text, and an id such as `..` would send the key
+   * to another path); `undefined` when it may. Refused ids are reported, never requested.
+   */
+  idProblem?(id: string): string | undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: capabilities hold listings of different credential schemas.
+export type AnyProjectListing = ProjectListing<any>;
 
 /**
  * One stats endpoint of one provider: how to ask it, and how to read its answer.
@@ -126,7 +182,10 @@ export interface Adapter<
   readonly provider: string;
   /** The figure groups and project handling of its points. */
   readonly capabilities: Capabilities;
-  /** The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own. */
+  /**
+   * The production host, used when a target sets no `baseUrl`; `undefined` when each customer has its own (then
+   * `checkTarget` requires `baseUrl`) or when the target names its whole URL.
+   */
   readonly defaultBaseUrl: string | undefined;
   /** The shortest interval the provider's page allows, in milliseconds. */
   readonly floorMs: number;
@@ -136,14 +195,18 @@ export interface Adapter<
   readonly targetShape: TShape;
   /** The JSON keys this endpoint needs in its secret. */
   readonly credentials: TCredentials;
+  /** The JSON keys a target's secret needs, where the target names them (a generic endpoint); else `credentials`. */
+  credentialsFor?(target: BaseTarget & z.output<z.ZodObject<TShape>>): z.ZodObject;
   /** The `project` tag known from the config alone. */
   project(target: BaseTarget & z.output<z.ZodObject<TShape>>): string | undefined;
+  /** `baseUrl` is the target's, else `defaultBaseUrl`; an endpoint without a default does not rely on it. */
   request(
     target: BaseTarget & z.output<z.ZodObject<TShape>>,
     credentials: z.output<TCredentials>,
     baseUrl: string,
   ): ProviderRequest;
-  parse(response: ProviderResponse): ParseResult;
+  /** Reads an answer to a request built for `target` (a generic endpoint finds its fields through the target). */
+  parse(response: ProviderResponse, target: BaseTarget & z.output<z.ZodObject<TShape>>): ParseResult;
   /** Problems of a target's keys taken together (such as "exactly one of"), each with the key it is about. */
   checkTarget?(target: BaseTarget & z.output<z.ZodObject<TShape>>): Array<{ key: string; message: string }>;
   /**
@@ -157,13 +220,25 @@ export interface Adapter<
  * An adapter with its types erased, as the registry and the run hold it: the config schema has already
  * checked each target against its own adapter's shape.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
-export type AnyAdapter = Omit<Adapter<any, any>, 'project' | 'request' | 'checkTarget' | 'accountOf'> & {
+export type AnyAdapter = Omit<
+  ErasedAdapter,
+  'project' | 'request' | 'parse' | 'checkTarget' | 'accountOf' | 'credentialsFor'
+> & {
   project(target: BaseTarget): string | undefined;
-  request(target: BaseTarget, credentials: unknown, baseUrl: string): ProviderRequest;
+  request(target: BaseTarget, credentials: unknown, baseUrl: string | undefined): ProviderRequest;
+  parse(response: ProviderResponse, target: BaseTarget): ParseResult;
+  credentialsFor?(target: BaseTarget): z.ZodObject;
   checkTarget?(target: BaseTarget): Array<{ key: string; message: string }>;
   accountOf?(credentials: unknown): string | undefined;
 };
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of different shapes.
+type ErasedAdapter = Adapter<any, any>;
+
+/** The schema of the credentials a target's secret must hold. */
+export function credentialsSchemaOf(adapter: AnyAdapter, target: BaseTarget): z.ZodType {
+  return adapter.credentialsFor?.(target) ?? adapter.credentials;
+}
 
 /** Keeps an adapter's own types while checking it against the interface. */
 export function defineAdapter<TShape extends z.ZodRawShape, TCredentials extends z.ZodType>(

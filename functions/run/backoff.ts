@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { RunLog } from '../log/run-log.js';
 import { MAX_RETRY_AFTER_MS } from '../providers/failures.js';
 import type { SpillStore } from '../spill/store.js';
-import type { RunLog } from './collect.js';
 
 /** The state scope of a shard: stable for the same set of target names, whatever their order. */
 export function scopeOf(targetNames: readonly string[]): string {

@@ -1,27 +1,22 @@
 import { setTimeout } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
-import { accountLimiter, ProjectDiscovery } from '../discovery/discover.js';
+import { ProjectDiscovery } from '../discovery/discover.js';
 import { expandDiscovery } from '../discovery/expand.js';
+import { accountLimiter } from '../http/account-limit.js';
 import type { PointSink, WriteError } from '../influx/writer.js';
+import type { RunLog } from '../log/run-log.js';
 import { pointsOf, type SampleRecord, toLines } from '../points/build.js';
 import { shortMessage } from '../providers/failures.js';
 import { isFailure } from '../providers/outcome.js';
 import { type PlannedSample, slotsOf } from '../schedule/plan.js';
+import { scrubbedLog } from '../secrets/redact.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import type { SpillStore } from '../spill/store.js';
-import type { RunSecrets } from './credentials.js';
 import { deliver, type RejectedLines } from './deliver.js';
-import { scrubbedLog } from './redact.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
 import { gatherSlot, type SlotSample } from './slot.js';
-
-/** Structured log lines; Powertools' Logger fits, and so does the CLI's stderr printer. */
-export interface RunLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
 
 /** A batch that could not be written now. */
 export interface UnwrittenBatch {
@@ -68,7 +63,7 @@ export interface RunDependencies {
   log: RunLog;
   /** Requests in flight at most, across the run. */
   concurrency: number;
-  /** Requests in flight at most per provider account (Streampixel `userId`), listings included. @default 4 */
+  /** Requests in flight at most per provider account (see `Adapter.accountOf`), listings included. @default 4 */
   maxInFlightPerAccount?: number;
   maxAttempts: number;
   /** Project listings, cached across runs when the caller keeps one; a fresh one per run otherwise. */
@@ -77,6 +72,8 @@ export interface RunDependencies {
   backoff?: Map<string, number>;
   now?: () => number;
   signal?: AbortSignal;
+  /** The HTTP edge of the samples: a seam for unit tests. @default httpGet */
+  get?: SampleContext['get'];
 }
 
 /** The samples of one scheduled time, written together, with any failed listing of that time. */
@@ -119,6 +116,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     now,
     signal,
     limitAccount,
+    ...(deps.get ? { get: deps.get } : {}),
     windowed: plan.missClosedWindows ?? false,
   };
   const writeDeadline = plan.finishBy - SPILL_RESERVE_MS;
@@ -135,9 +133,10 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     ? replaySpilled(
         deps.spill,
         deps.sink,
-        started + (writeDeadline - started) * REPLAY_SHARE,
+        started + Math.floor((writeDeadline - started) * REPLAY_SHARE),
         deps.log,
         writeStop,
+        now,
       ).catch((error: unknown) => {
         deps.log.error('replay failed', { error: String(error) });
         return summary.replay;

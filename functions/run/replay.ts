@@ -1,6 +1,6 @@
 import type { PointSink } from '../influx/writer.js';
+import type { RunLog } from '../log/run-log.js';
 import { batchTime, type SpillStore } from '../spill/store.js';
-import type { RunLog } from './collect.js';
 import { deliver } from './deliver.js';
 
 export interface ReplaySummary {
@@ -25,6 +25,7 @@ export async function replaySpilled(
   until: number,
   log: RunLog,
   signal?: AbortSignal,
+  now: () => number = Date.now,
 ): Promise<ReplaySummary> {
   const summary: ReplaySummary = { batches: 0, points: 0, rejected: 0, remaining: 0 };
   const keys = await store.list();
@@ -34,7 +35,7 @@ export async function replaySpilled(
     if (oldest !== undefined) summary.oldestWaitingAt = oldest;
   };
   for (const [index, key] of keys.entries()) {
-    if (Date.now() >= until || signal?.aborted) {
+    if (now() >= until || signal?.aborted) {
       stopAt(index);
       break;
     }
@@ -45,7 +46,7 @@ export async function replaySpilled(
       stopAt(index);
       break;
     }
-    if (delivery.rejected.length > 0) await store.reject(delivery.rejected, Date.now());
+    if (delivery.rejected.length > 0) await store.reject(delivery.rejected, now());
     await store.delete(key);
     summary.batches++;
     summary.points += delivery.written;

@@ -1,18 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import type { AccountLimit } from '../discovery/discover.js';
+import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
 import type { SampleRecord } from '../points/build.js';
 import { failureOfTransport, shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
-import type { AnyAdapter, Failure, Sample } from '../providers/types.js';
+import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretError } from '../secrets/source.js';
-import type { RunSecrets } from './credentials.js';
+import { MINUTE_MS } from '../time/units.js';
 
 /** How long a target rests after a 429 that said nothing about when to come back. */
-export const DEFAULT_RATE_LIMIT_BACKOFF_MS = 60_000;
+export const DEFAULT_RATE_LIMIT_BACKOFF_MS = MINUTE_MS;
 
 /** What a sample needs from its run. */
 export interface SampleContext {
@@ -34,6 +35,8 @@ export interface SampleContext {
   /** First retry delay in ms, doubled per attempt with jitter. @default 250 */
   retryDelayMs?: number;
   signal?: AbortSignal;
+  /** The HTTP edge: a seam for unit tests of the run. @default httpGet */
+  get?: typeof httpGet;
 }
 
 /** A failed attempt, carried through p-retry to the retry decision. */
@@ -94,7 +97,7 @@ export async function takeSample(
   let credentials: unknown;
   try {
     secretString = await context.secrets.get(target.secret);
-    credentials = parseCredentials(target.secret, secretString, adapter.credentials);
+    credentials = parseCredentials(target.secret, secretString, credentialsSchemaOf(adapter, target));
   } catch (error) {
     return record(configFailure(error));
   }
@@ -118,7 +121,7 @@ export async function takeSample(
     }
     attempts++;
     const account = adapter.accountOf?.(credentials);
-    const fetch = () => fetchOnce(adapter, planned, credentials, context.signal);
+    const fetch = () => fetchOnce(adapter, planned, credentials, context);
     return context.limitAccount ? context.limitAccount(account, fetch) : fetch();
   };
 
@@ -131,7 +134,7 @@ export async function takeSample(
           const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
           if (fresh !== undefined) {
             secretString = fresh;
-            credentials = parseCredentials(target.secret, fresh, adapter.credentials);
+            credentials = parseCredentials(target.secret, fresh, credentialsSchemaOf(adapter, target));
             result = await attempt();
           }
         }
@@ -170,7 +173,7 @@ export async function takeSample(
 
 /**
  * Whether a sample's window `[at, at + interval)` had closed when the run reached it. A late run thus takes only
- * the slot whose window contains now, never a burst of older slots (which Streampixel would answer with 429),
+ * the slot whose window contains now, never a burst of older slots (which a provider's floor would answer with 429),
  * and no reading is stamped with a time outside the interval it describes.
  */
 export function windowClosed({ target, at }: PlannedSample, reachedAt: number): boolean {
@@ -186,13 +189,12 @@ async function fetchOnce(
   adapter: AnyAdapter,
   { target }: PlannedSample,
   credentials: unknown,
-  signal: AbortSignal | undefined,
+  { signal, get = httpGet }: Pick<SampleContext, 'signal' | 'get'>,
 ): Promise<Sample | Failure> {
-  const baseUrl = target.baseUrl ?? (adapter.defaultBaseUrl as string);
-  const request = adapter.request(target, credentials, baseUrl);
+  const request = adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl);
   try {
-    const response = await httpGet(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
-    const parsed = adapter.parse(response);
+    const response = await get(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
+    const parsed = adapter.parse(response, target);
     return parsed.ok ? parsed.sample : parsed.failure;
   } catch (error) {
     if (error instanceof TransportError) return failureOfTransport(error);

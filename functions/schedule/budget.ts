@@ -1,5 +1,5 @@
 import type { Config, Target } from '../config/schema.js';
-import { projectsOf } from '../discovery/target.js';
+import { projectsOf } from '../providers/discovering.js';
 import { scheduleOf } from './plan.js';
 
 /** Time kept after the last sample for the final batch: InfluxDB's timeout per attempt, plus backoff. */

@@ -1,6 +1,5 @@
 import type { Target } from '../config/schema.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from '../time/units.js';
 
 /** One sample to take: which target, at which scheduled time (ms since the epoch). */
 export interface PlannedSample {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { adapterFor } from '../providers/registry.js';
+import { credentialsSchemaOf } from '../providers/types.js';
 
 /** A Secrets Manager secret the collector reads, with the JSON keys its `SecretString` must hold. */
 export interface RequiredSecret {
@@ -26,7 +27,7 @@ export function requiredSecrets(config: Pick<Config, 'targets' | 'influx'>): Req
     keys.set(name, set);
   };
   for (const target of config.targets) {
-    const credentials = adapterFor(target.endpoint).credentials as z.ZodObject;
+    const credentials = credentialsSchemaOf(adapterFor(target.endpoint), target) as z.ZodObject;
     add(target.secret, Object.keys(credentials.shape));
   }
   if (config.influx.tokenSecret) add(config.influx.tokenSecret, influxSecretKeys(config.influx.apiVersion));

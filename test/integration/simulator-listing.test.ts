@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedProject, Simulator } from '../../functions/simulator/server.js';
+import type { SimulatedProject, Simulator } from '../../simulator/server.js';
 import {
   DEFAULT_SIMULATOR_CREDENTIALS,
   DEFAULT_SIMULATOR_PROJECTS,
   startSimulator,
-} from '../../functions/simulator/server.js';
+} from '../../simulator/server.js';
 
 /** Monday 2025-01-06 20:00 UTC, so that timestamps of added projects are predictable. */
 const NOW = Date.UTC(2025, 0, 6, 20, 0, 0);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demandAt, liveUsers, utcMonthBounds } from '../../functions/simulator/curves.js';
-import type { Simulator, SimulatorCredentials } from '../../functions/simulator/server.js';
+import { demandAt, liveUsers, utcMonthBounds } from '../../simulator/curves.js';
+import type { Simulator, SimulatorCredentials } from '../../simulator/server.js';
 import {
   DEFAULT_SIMULATOR_CREDENTIALS,
   simulatorConfig,
   simulatorSecrets,
   startSimulator,
-} from '../../functions/simulator/server.js';
+} from '../../simulator/server.js';
 
 /** Monday 2025-01-06 20:00 UTC: the evening peak, when default projects queue. */
 const NOW = Date.UTC(2025, 0, 6, 20, 0, 0);
@@ -519,5 +519,7 @@ function requestUrl(
       return `${target.baseUrl}/admin/connection-count`;
     case 'metered.usage':
       return `${target.baseUrl}/v1/usage`;
+    default:
+      throw new Error(`the simulator's default configuration has no ${target.endpoint} target`);
   }
 }

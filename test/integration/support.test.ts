@@ -5,9 +5,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Influxd, startInfluxd } from '../../devtools/influxd.js';
+import { startV2Shim, type V2Shim } from '../../devtools/v2-shim.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../support/secrets-manager.js';
-import { startV2Shim, type V2Shim } from '../support/v2-shim.js';
 
 // influxd takes well under a second to start here, but a loaded CI machine may be much slower.
 const SLOW = 30_000;

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { simulatorSecrets } from '../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../functions/simulator/server.js';
-import { tempDir } from './files.js';
-import { type Influxd, startInfluxd } from './influxd.js';
+import { tempDir } from '../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../devtools/influxd.js';
+import { simulatorSecrets } from '../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { type SecretsManagerStandIn, startSecretsManager } from './secrets-manager.js';
 
 /** What a Lambda handler test runs against: the simulator, a real influxd and the Secrets Manager stand-in. */

@@ -1,8 +1,11 @@
 import type { Config } from '../../functions/config/schema.js';
 import type { PointSink } from '../../functions/influx/writer.js';
-import { collect, type RunLog, type RunSummary } from '../../functions/run/collect.js';
-import { RunSecrets } from '../../functions/run/credentials.js';
-import { planOnce, planTick } from '../../functions/schedule/plan.js';
+import type { RunLog } from '../../functions/log/run-log.js';
+import { collect, type RunSummary } from '../../functions/run/collect.js';
+import { scheduledRun } from '../../functions/run/scheduled.js';
+import { writeReserveMs } from '../../functions/schedule/budget.js';
+import { planOnce } from '../../functions/schedule/plan.js';
+import { RunSecrets } from '../../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../../functions/secrets/source.js';
 
 /** A run log that keeps its lines, so that tests can search them (for leaks, for outcomes). */
@@ -48,20 +51,16 @@ export function runPastTick(
   sink: PointSink,
   tickMs: number,
 ): Promise<RunSummary> {
-  const now = Date.now();
-  return collect(
+  return scheduledRun(
+    // Twenty seconds of sampling, then the write reserve the config asks for.
     {
-      samples: planTick(config.targets, tickMs),
-      waitForSchedule: true,
-      stopSamplingAt: now + 20_000,
-      finishBy: now + 40_000,
+      config,
+      targets: config.targets,
+      tick: tickMs,
+      finishBy: Date.now() + 20_000 + writeReserveMs(config),
+      // The tick has passed: its slots are taken now, as a late run would if windows were not judged.
+      missClosedWindows: false,
     },
-    {
-      secrets: new RunSecrets(source),
-      sink,
-      log: memoryLog(),
-      concurrency: config.concurrency,
-      maxAttempts: config.maxAttempts,
-    },
+    { secrets: new RunSecrets(source), sink, log: memoryLog() },
   );
 }

@@ -20,6 +20,16 @@ export const connectionCount = defineAdapter({
   floorSource: 'the IMKit page: "every 30 seconds or every minute"',
   targetShape: {},
   credentials: z.object({ apiKey: z.string().min(1) }),
+  checkTarget: (target) =>
+    target.baseUrl === undefined
+      ? [
+          {
+            key: 'baseUrl',
+            message:
+              'required for imkit.connectionCount: each app has its own host (e.g. "https://your-app.imkit.io")',
+          },
+        ]
+      : [],
   // IMKit has no project id: the app host names the project.
   project: (target) => (target.baseUrl ? new URL(target.baseUrl).host : undefined),
   request(_target, credentials, baseUrl) {

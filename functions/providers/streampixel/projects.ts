@@ -1,16 +1,33 @@
 import { z } from 'zod';
+import { MINUTE_MS } from '../../time/units.js';
 import { joinUrl, readBody } from '../failures.js';
-import type { Failure, ProviderRequest, ProviderResponse } from '../types.js';
+import type {
+  ListedProject,
+  ListingPage,
+  ProjectListing,
+  ProviderRequest,
+  ProviderResponse,
+} from '../types.js';
 
-/** A project of a Streampixel account, from either listing. */
-export interface ListedProject {
-  /** The `projectId` of the stats endpoints. */
-  id: string;
-  name: string;
-  /** Only the paginated listing gives it. */
-  region?: string;
-  /** `status: true` (projects-status) or `status: "active"` (paginated listing). */
-  active: boolean;
+/** Streampixel's production host, of the stats endpoints and the listings alike. */
+export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
+
+/** The longest project id accepted; Streampixel's are 24 hexadecimal digits. */
+const MAX_PROJECT_ID_LENGTH = 128;
+const PROJECT_ID = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Why a project id, configured or listed, may not be put in a stats path; `undefined` when it may. Only URL-safe
+ * characters: URLs resolve dot segments even when encoded (`..` would send the key to another path), and an id
+ * with `/`, `?`, `%` or `#` is not one Streampixel hands out.
+ */
+export function projectIdProblem(id: string): string | undefined {
+  if (id === '') return 'a project id cannot be empty';
+  if (id.length > MAX_PROJECT_ID_LENGTH)
+    return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
+  if (/^\.+$/.test(id)) return 'a project id cannot be only dots ("." and ".." are path segments)';
+  if (!PROJECT_ID.test(id)) return 'a project id has only letters, digits, ".", "_", "~" and "-"';
+  return undefined;
 }
 
 /** The listings read the same secret as the stats endpoints; `apikey` unlocks the one-request listing. */
@@ -65,10 +82,6 @@ export function projectsPageRequest(
   return { url, headers: { accept: 'application/json' } };
 }
 
-export type ListingPage =
-  | { ok: true; projects: ListedProject[]; totalPages: number }
-  | { ok: false; failure: Failure };
-
 export function parseProjectsStatus(response: ProviderResponse): ListingPage {
   const read = readBody(response, projectsStatusSchema);
   if (!read.ok) return read;
@@ -91,3 +104,41 @@ export function parseProjectsPage(response: ProviderResponse): ListingPage {
   }));
   return { ok: true, projects, totalPages: read.body.totalPages };
 }
+
+/** Pages the paginated listing may need for `maxProjects`, with one page of slack. */
+export function pagesFor(maxProjects: number): number {
+  return Math.ceil(maxProjects / PAGE_SIZE) + 1;
+}
+
+/**
+ * A Streampixel account's projects: `projects-status` first when the secret has an `apikey`; the paginated
+ * listing when that answers 404 or there is no `apikey`, every page followed up to what `maxProjects` can need.
+ */
+export const streampixelListing: ProjectListing<typeof listingCredentialsSchema> = {
+  credentials: listingCredentialsSchema,
+  defaults: { includeInactive: false, maxProjects: 50, listingCacheMs: 15 * MINUTE_MS },
+  cacheKey: (credentials) => credentials.userId,
+  projectKeys: (project) => ({ projectId: project.id }),
+  idProblem: projectIdProblem,
+  async list(baseUrl = STREAMPIXEL_BASE_URL, credentials, fetch, maxProjects) {
+    if (credentials.apikey) {
+      const all = await fetch(projectsStatusRequest(baseUrl, credentials), parseProjectsStatus);
+      if (all.ok) return { ok: true, projects: all.projects };
+      // An account on the older API answers 404 here: the paginated listing is the way in.
+      if (all.failure.httpStatus !== 404) return all;
+    }
+    const maxPages = pagesFor(maxProjects);
+    const projects: ListedProject[] = [];
+    for (let page = 1; ; page++) {
+      const answer = await fetch(projectsPageRequest(baseUrl, credentials, page), parseProjectsPage);
+      if (!answer.ok) return answer;
+      projects.push(...answer.projects);
+      if (page >= answer.totalPages || answer.projects.length === 0) break;
+      if (page >= maxPages) {
+        const message = `listing has ${answer.totalPages} pages; stopped after ${page} (maxProjects)`;
+        return { ok: false, failure: { outcome: 'discovery', httpStatus: 200, message, retryable: false } };
+      }
+    }
+    return { ok: true, projects };
+  },
+};

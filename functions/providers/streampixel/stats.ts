@@ -1,30 +1,11 @@
 import { z } from 'zod';
-import { durationSchema } from '../../config/duration.js';
+import { durationSchema } from '../../time/duration.js';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';
+import { projectIdProblem, STREAMPIXEL_BASE_URL, streampixelListing } from './projects.js';
 
 /** Both Streampixel stats endpoints answer `{"liveUser": n, "queueUser": n}`. */
 export const statsBodySchema = z.object({ liveUser: countSchema, queueUser: countSchema });
-
-export const STREAMPIXEL_BASE_URL = 'https://api.streampixel.io';
-
-/** The longest project id accepted; Streampixel's are 24 hexadecimal digits. */
-const MAX_PROJECT_ID_LENGTH = 128;
-const PROJECT_ID = /^[A-Za-z0-9._~-]+$/;
-
-/**
- * Why a project id, configured or listed, may not be put in a stats path; `undefined` when it may. Only URL-safe
- * characters: URLs resolve dot segments even when encoded (`..` would send the key to another path), and an id
- * with `/`, `?`, `%` or `#` is not one Streampixel hands out.
- */
-export function projectIdProblem(id: string): string | undefined {
-  if (id === '') return 'a project id cannot be empty';
-  if (id.length > MAX_PROJECT_ID_LENGTH)
-    return `a project id has at most ${MAX_PROJECT_ID_LENGTH} characters`;
-  if (/^\.+$/.test(id)) return 'a project id cannot be only dots ("." and ".." are path segments)';
-  if (!PROJECT_ID.test(id)) return 'a project id has only letters, digits, ".", "_", "~" and "-"';
-  return undefined;
-}
 
 /** Config keys of a Streampixel target: one `projectId`, or `projects` to discover. */
 export const streampixelTargetShape = {
@@ -69,13 +50,6 @@ export const streampixelTargetShape = {
     ),
 };
 
-/** Defaults of the discovery keys, applied where they are read (the keys stay absent for a plain `projectId`). */
-export const DISCOVERY_DEFAULTS = {
-  includeInactive: false,
-  maxProjects: 50,
-  listingCacheMs: 15 * 60_000,
-} as const;
-
 interface StreampixelTarget {
   projectId?: string;
   projects?: 'all' | string[];
@@ -116,7 +90,11 @@ export function parseStats(response: ProviderResponse): ParseResult {
 /** What both Streampixel stats adapters share: host, keys, project tag, account, and the answer's shape. */
 export const streampixelStats = {
   provider: 'streampixel',
-  capabilities: { figures: ['queue'], discovery: true, projectTags: ['project', 'project_name', 'region'] },
+  capabilities: {
+    figures: ['queue'],
+    discovery: streampixelListing,
+    projectTags: ['project', 'project_name', 'region'],
+  },
   defaultBaseUrl: STREAMPIXEL_BASE_URL,
   targetShape: streampixelTargetShape,
   project: (target: { projectId?: string }) => target.projectId,

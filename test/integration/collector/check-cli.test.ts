@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SIMULATOR_SECRET_NAMES,
-  simulatorConfig,
-  simulatorSecrets,
-} from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig, simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runCli } from '../../support/cli.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
 
 /**

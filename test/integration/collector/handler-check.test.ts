@@ -1,10 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SIMULATOR_SECRET_NAMES,
-  simulatorConfig,
-  simulatorSecrets,
-} from '../../../functions/simulator/config.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig, simulatorSecrets } from '../../../simulator/config.js';
 import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 
 /**

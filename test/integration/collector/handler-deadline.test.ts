@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorConfig } from '../../../functions/simulator/config.js';
+import { simulatorConfig } from '../../../simulator/config.js';
 import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 
 let world: HandlerWorld;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../functions/simulator/config.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../simulator/config.js';
 import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 
 /**

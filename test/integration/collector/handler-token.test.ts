@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../functions/simulator/config.js';
 import { S3SpillStore } from '../../../functions/spill/s3.js';
+import { SIMULATOR_SECRET_NAMES, simulatorConfig } from '../../../simulator/config.js';
 import { type HandlerWorld, lambdaContext, startHandlerWorld } from '../../support/handler-world.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { startV2Shim, type V2Shim } from '../../../devtools/v2-shim.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
+import { simulatorConfig, simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runOnce, runPastTick } from '../../support/run.js';
-import { startV2Shim, type V2Shim } from '../../support/v2-shim.js';
 
 const V1_DB = 'concurrency_v1';
 const V2_DB = 'concurrency_v2';
@@ -144,6 +144,15 @@ describe('a run written to a real InfluxDB 1.6.7 through /write (apiVersion 1)',
       V1_DB,
     );
     expect(thirty[0]?.count).toBe(2);
+  });
+
+  it("takes a write whose deadline is not a whole millisecond (a share of a run's time)", async () => {
+    const config = configFor({ url: influxd.url, apiVersion: 1, database: V1_DB });
+    const writer = await openInfluxWriter(config, new RunSecrets(secrets));
+    const at = Math.floor(Date.now() / 1000) - 60;
+    await writer.write([`concurrency,target=fractional live=3i ${at}`], { deadline: Date.now() + 10_000.5 });
+    const rows = await influxd.rows(`SELECT live FROM concurrency WHERE target = 'fractional'`, V1_DB);
+    expect(rows.map((row) => row.live)).toEqual([3]);
   });
 });
 

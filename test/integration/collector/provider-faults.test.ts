@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { httpGet, TransportError } from '../../../functions/http/get.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { simulatorSecrets } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
-import { tempDir } from '../../support/files.js';
-import { freePort } from '../../support/ports.js';
+import { simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runOnce } from '../../support/run.js';
 
 let simulator: Simulator;

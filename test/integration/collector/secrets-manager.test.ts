@@ -10,8 +10,8 @@ import {
   DEFAULT_SIMULATOR_CREDENTIALS,
   simulatorConfig,
   simulatorSecrets,
-} from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+} from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { memoryLog, runOnce } from '../../support/run.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { InfluxWriter, type PointSink, type WriteOptions } from '../../../functions/influx/writer.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { SIMULATOR_SECRET_NAMES, simulatorSecrets } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { SIMULATOR_SECRET_NAMES, simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runOnce } from '../../support/run.js';
 
 const DB = 'slot_isolation';

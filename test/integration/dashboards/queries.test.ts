@@ -17,7 +17,7 @@ import {
   SUCCESS_MINUTES,
 } from '../../../dashboards/src/alerts.js';
 import { FOLDER } from '../../../dashboards/src/provisioning.js';
-import { type Influxd, type InfluxSeries, startInfluxd } from '../../support/influxd.js';
+import { type Influxd, type InfluxSeries, startInfluxd } from '../../../devtools/influxd.js';
 import { expand, formatInterval, type GrafanaContext, regexFormat } from './grafana-macros.js';
 
 const DB = 'grafana';

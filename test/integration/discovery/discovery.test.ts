@@ -1,22 +1,18 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { ProjectDiscovery } from '../../../functions/discovery/discover.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
 import { planOnce } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../functions/simulator/config.js';
-import { DEFAULT_SIMULATOR_PROJECTS } from '../../../functions/simulator/listing.js';
-import {
-  type Simulator,
-  type SimulatorOptions,
-  startSimulator,
-} from '../../../functions/simulator/server.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
-import { tempDir } from '../../support/files.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../simulator/config.js';
+import { DEFAULT_SIMULATOR_PROJECTS } from '../../../simulator/listing.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
 
 let simulator: Simulator;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../functions/simulator/config.js';
-import { DEFAULT_SIMULATOR_PROJECTS } from '../../../functions/simulator/listing.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { tempDir } from '../../../devtools/files.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../simulator/config.js';
+import { DEFAULT_SIMULATOR_PROJECTS } from '../../../simulator/listing.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runCli } from '../../support/cli.js';
-import { tempDir } from '../../support/files.js';
 
 let simulator: Simulator;
 const dir = tempDir();

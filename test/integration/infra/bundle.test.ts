@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { runProcess } from '../../../devtools/process.js';
 import { loadConfig } from '../../../functions/config/load.js';
-import type { Simulator } from '../../../functions/simulator/server.js';
-import { simulatorConfig, simulatorSecrets, startSimulator } from '../../../functions/simulator/server.js';
 import { CollectorStack } from '../../../infra/collector-stack.js';
 import {
   BUNDLED_CONFIG_NAME,
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../../../infra/constructs/collector-function.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { runProcess } from '../../support/process.js';
+import type { Simulator } from '../../../simulator/server.js';
+import { simulatorConfig, simulatorSecrets, startSimulator } from '../../../simulator/server.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../../support/secrets-manager.js';
 

@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProcessResult, runProcess } from '../../../devtools/process.js';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { loadConfig } from '../../../functions/config/load.js';
-import { type ProcessResult, runProcess } from '../../support/process.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const EXAMPLE_FILE = join(ROOT, 'collector.config.example.json');

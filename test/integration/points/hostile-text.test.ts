@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import type { Target } from '../../../functions/config/schema.js';
 import { InfluxWriter } from '../../../functions/influx/writer.js';
 import { pointsOf, type SampleRecord, toLines } from '../../../functions/points/build.js';
 import { carriedName, carriedString } from '../../../functions/points/line-protocol.js';
 import { adapterFor } from '../../../functions/providers/registry.js';
 import { decodeBatch, encodeBatch } from '../../../functions/spill/store.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
 
 const DB = 'hostile';
 /** 2026-01-01T00:00:00Z. */

@@ -2,22 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
 import { deliver } from '../../../functions/run/deliver.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { simulatorConfig } from '../../../functions/simulator/config.js';
-import {
-  DEFAULT_SIMULATOR_CREDENTIALS,
-  type Simulator,
-  startSimulator,
-} from '../../../functions/simulator/server.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { freePort } from '../../support/ports.js';
+import { simulatorConfig } from '../../../simulator/config.js';
+import { DEFAULT_SIMULATOR_CREDENTIALS, type Simulator, startSimulator } from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
 
 let influxd: Influxd;

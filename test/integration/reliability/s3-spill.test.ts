@@ -1,19 +1,19 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
 import { planTick } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { S3SpillStore } from '../../../functions/spill/s3.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { freePort } from '../../support/ports.js';
+import { simulatorConfig, simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
 

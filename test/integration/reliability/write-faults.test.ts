@@ -1,21 +1,21 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { startV2Shim, type V2Shim, type WriteFault } from '../../../devtools/v2-shim.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
 import type { SampleRecord } from '../../../functions/points/build.js';
 import { collect, type RunSummary } from '../../../functions/run/collect.js';
-import { RunSecrets } from '../../../functions/run/credentials.js';
 import type { PlannedSample } from '../../../functions/schedule/plan.js';
 import { FileSecretSource } from '../../../functions/secrets/file.js';
-import { simulatorConfig, simulatorSecrets } from '../../../functions/simulator/config.js';
-import { type Simulator, startSimulator } from '../../../functions/simulator/server.js';
+import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
+import { simulatorConfig, simulatorSecrets } from '../../../simulator/config.js';
+import { type Simulator, startSimulator } from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
-import { startV2Shim, type V2Shim, type WriteFault } from '../../support/v2-shim.js';
 
 let influxd: Influxd;
 let shim: V2Shim;

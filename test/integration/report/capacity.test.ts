@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import type { TargetReport } from '../../../functions/report/model.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { reportInProcess } from '../../support/report-cli.js';
 import {
   capacityConfigTargets,

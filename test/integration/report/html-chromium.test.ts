@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../devtools/chromium.js';
+import { tempDir } from '../../../devtools/files.js';
 import type { Report } from '../../../functions/report/model.js';
 import { renderHtml } from '../../../functions/report/render/html.js';
-import { launchChromium } from '../../support/chromium.js';
-import { tempDir } from '../../support/files.js';
 import { type FixtureTarget, fixtureReport, type Sample } from '../../support/report-figures.js';
 
 const FROM = Date.parse('2026-10-01T00:00:00Z');

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { buildReport } from '../../../functions/report/build.js';
 import type { ProjectReport, TargetReport } from '../../../functions/report/model.js';
@@ -9,9 +12,6 @@ import { withComparison } from '../../../functions/report/period.js';
 import { InfluxReader, type Row } from '../../../functions/report/query.js';
 import { CSV_COLUMNS } from '../../../functions/report/render/csv.js';
 import { runCli } from '../../support/cli.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
-import { freePort } from '../../support/ports.js';
 import { reportInProcess } from '../../support/report-cli.js';
 import {
   ACCOUNT_CREATED,

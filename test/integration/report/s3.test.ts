@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import { runReportCli } from '../../../functions/cli/report.js';
 import { reportKeys, storeReport } from '../../../functions/report/s3-store.js';
-import { tempDir } from '../../support/files.js';
-import { type Influxd, startInfluxd } from '../../support/influxd.js';
 import { type S3Standin, startS3rver } from '../../support/s3rver.js';
 import { seed, seedConfigTargets } from './seed.js';
 

@@ -5,7 +5,7 @@
  * part of the month before, and points just outside the period on both sides. The tests compute every expected
  * figure from these arrays with their own code.
  */
-import type { Influxd } from '../../support/influxd.js';
+import type { Influxd } from '../../../devtools/influxd.js';
 
 export const FROM = Date.UTC(2026, 9, 1);
 export const TO = Date.UTC(2026, 10, 1);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
 import { runCollectCli } from '../../../functions/cli/collect.js';
-import { SLICE_LENGTH } from '../../../functions/run/redact.js';
-import { tempDir } from '../../support/files.js';
+import { SLICE_LENGTH } from '../../../functions/secrets/redact.js';
 
 /** A Streampixel account whose `userId` is the prefix of its `apikey`, both with odd characters. */
 const USER_ID = 'acct  7f3a\t(9c)';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectProjects } from '../../../functions/discovery/match.js';
-import type { ListedProject } from '../../../functions/providers/streampixel/projects.js';
+import type { ListedProject } from '../../../functions/providers/types.js';
 
 const project = (name: string, active = true): ListedProject => ({ id: `id-${name}`, name, active });
 const listing = [

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../functions/config/duration.js';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
 import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../../../functions/schedule/lambda.js';
+import { parseDuration } from '../../../functions/time/duration.js';
 import {
   failureAlarmPeriodMinutes,
   functionTimeoutMs,

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BODY_BYTES, httpGet, TransportError } from '../../../functions/http/get.js';
 import { failureOfTransport, shortMessage } from '../../../functions/providers/failures.js';
 import { OUTCOMES } from '../../../functions/providers/outcome.js';
-import { ADAPTERS } from '../../../functions/providers/registry.js';
+import { ADAPTERS as REGISTERED } from '../../../functions/providers/registry.js';
 import type { AnyAdapter, ParseResult, ProviderResponse } from '../../../functions/providers/types.js';
+import { goldenTarget } from '../../support/golden-target.js';
 
 /**
  * Property tests of the untrusted edge: whatever a provider (or a proxy in front of it) answers, an adapter's
@@ -19,6 +20,8 @@ import type { AnyAdapter, ParseResult, ProviderResponse } from '../../../functio
 const RUNS = 200;
 /** What `shortMessage` cuts to; the `error` field of `collector_run` must stay short. */
 const MAX_MESSAGE = 160;
+// Held as the run holds them, so that every adapter reads the same golden target type.
+const ADAPTERS: readonly AnyAdapter[] = REGISTERED;
 const OUTCOME_SET: ReadonlySet<string> = new Set(OUTCOMES);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
   it('never throws, and any answer becomes a well-formed success or failure', () => {
     fc.assert(
       fc.property(responseArb, (response) => {
-        checkContract(adapter, response, adapter.parse(response));
+        checkContract(adapter, response, adapter.parse(response, goldenTarget(adapter)));
       }),
       { numRuns: RUNS },
     );
@@ -227,7 +230,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
         almostRightBody,
         (status, headers, body) => {
           const response = { status, headers, body };
-          const result = adapter.parse(response);
+          const result = adapter.parse(response, goldenTarget(adapter));
           checkContract(adapter, response, result);
           if (!result.ok) return;
           // Every integer of a success was in the body as that very number.
@@ -245,7 +248,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
     const notOk = fc.oneof(fc.integer({ min: 100, max: 199 }), fc.integer({ min: 300, max: 599 }));
     fc.assert(
       fc.property(notOk, headersArb, almostRightBody, (status, headers, body) => {
-        const result = adapter.parse({ status, headers, body });
+        const result = adapter.parse({ status, headers, body }, goldenTarget(adapter));
         expect(result.ok).toBe(false);
         checkContract(adapter, { status, headers, body }, result);
       }),
@@ -263,7 +266,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.endpoint, adapter] as const))('
       .map(([message, key]) => JSON.stringify({ RC: 500, [key]: message }));
     fc.assert(
       fc.property(fc.constantFrom(200, 429, 500, 503), errorBody, (status, body) => {
-        const result = adapter.parse({ status, headers: new Headers(), body });
+        const result = adapter.parse({ status, headers: new Headers(), body }, goldenTarget(adapter));
         if (result.ok) return;
         const error = shortMessage(result.failure.message);
         expect(error.length).toBeLessThanOrEqual(MAX_MESSAGE);
@@ -326,7 +329,10 @@ describe('the documented success shapes with random valid values', () => {
     fc.assert(
       fc.property(fc.integer({ min: 200, max: 299 }), arb, (status, { body, ints }) => {
         for (const adapter of adapters) {
-          const result = adapter.parse({ status, headers: new Headers(), body: JSON.stringify(body) });
+          const result = adapter.parse(
+            { status, headers: new Headers(), body: JSON.stringify(body) },
+            goldenTarget(adapter),
+          );
           expect(result.ok).toBe(true);
           if (result.ok) expect(result.sample.ints).toEqual(ints);
         }
@@ -355,7 +361,10 @@ describe('Retry-After and "Try again in …" hints', () => {
     fc.assert(
       fc.property(hint, ({ headers, message }) => {
         for (const adapter of ADAPTERS) {
-          const result = adapter.parse({ status: 429, headers, body: JSON.stringify({ message }) });
+          const result = adapter.parse(
+            { status: 429, headers, body: JSON.stringify({ message }) },
+            goldenTarget(adapter),
+          );
           expect(result.ok).toBe(false);
           if (result.ok) return;
           const wait = result.failure.retryAfterMs;
@@ -386,7 +395,10 @@ describe('Retry-After and "Try again in …" hints', () => {
     fc.assert(
       fc.property(ordinary, ({ headers, message }) => {
         for (const adapter of ADAPTERS) {
-          const result = adapter.parse({ status: 429, headers, body: JSON.stringify({ message }) });
+          const result = adapter.parse(
+            { status: 429, headers, body: JSON.stringify({ message }) },
+            goldenTarget(adapter),
+          );
           if (result.ok) return;
           const wait = result.failure.retryAfterMs;
           if (wait === undefined) return;

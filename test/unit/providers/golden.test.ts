@@ -1,18 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../../functions/config/schema.js';
 import { pointsOf, type SampleRecord, toLines } from '../../../functions/points/build.js';
 import { ADAPTERS, adapterFor } from '../../../functions/providers/registry.js';
-import type { AnyAdapter, BaseTarget, ProviderResponse } from '../../../functions/providers/types.js';
+import type { ProviderResponse } from '../../../functions/providers/types.js';
+import { goldenTarget, PROVIDER_FIXTURES } from '../../support/golden-target.js';
 
 /**
  * Golden cases: `test/fixtures/providers/<endpoint id>/<case>/` holds `response.json` (the HTTP answer, body as a
  * raw string) and `expected.lp` (both points, or only `collector_run` for a failure), plus
  * `expected-failure.json` when the answer must be a failure. Adding a case is adding a folder.
  */
-const FIXTURES = fileURLToPath(new URL('../../fixtures/providers/', import.meta.url));
+const FIXTURES = PROVIDER_FIXTURES;
 
 /** 2026-01-01T00:00:00Z: every golden line carries `1767225600` (whole seconds). */
 const AT = 1_767_225_600_000;
@@ -47,22 +46,6 @@ function readResponse(dir: string): ProviderResponse {
   expect(fixture.status, 'response.json: status').toBeTypeOf('number');
   expect(fixture.body, 'response.json: body must be the raw body as a string').toBeTypeOf('string');
   return { status: fixture.status, headers: new Headers(fixture.headers ?? {}), body: fixture.body };
-}
-
-/** The fixed target every golden case is read for: name `t1`, static tag `env=test`. */
-function goldenTarget(adapter: AnyAdapter): Target {
-  const target: BaseTarget = {
-    name: 't1',
-    endpoint: adapter.endpoint,
-    secret: 's1',
-    interval: 60_000,
-    timeout: 10_000,
-    tags: { env: 'test' },
-  };
-  if (adapter.provider === 'streampixel') return { ...target, projectId: 'p1' };
-  // `Target` cannot spell a target whose endpoint adds no keys (see the report): hence the casts.
-  if (adapter.provider === 'imkit') return { ...target, baseUrl: 'https://acme.imkit.io' } as Target;
-  return target as Target;
 }
 
 function expectedLines(dir: string): string[] {
@@ -102,7 +85,7 @@ describe('golden fixtures', () => {
           expect(hasLines, `${endpoint}/${name}: expected.lp is missing`).toBe(true);
 
           const response = readResponse(dir);
-          const parsed = adapter.parse(response);
+          const parsed = adapter.parse(response, target);
           const base = {
             target,
             adapter,

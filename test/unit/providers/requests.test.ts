@@ -30,8 +30,11 @@ function headersOf(request: { headers: Record<string, string> }): Headers {
 }
 
 describe('registry', () => {
-  it('lists the four endpoint ids of PROVIDERS.md, each under its provider', () => {
-    expect(ADAPTERS.map((adapter) => [adapter.endpoint, adapter.provider])).toEqual([
+  it('lists each endpoint id once, under its provider, the four of the data contract first', () => {
+    const ids = ADAPTERS.map((adapter) => adapter.endpoint);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const adapter of ADAPTERS) expect(adapter.endpoint.startsWith(`${adapter.provider}.`)).toBe(true);
+    expect(ADAPTERS.slice(0, 4).map((adapter) => [adapter.endpoint, adapter.provider])).toEqual([
       ['streampixel.liveStats', 'streampixel'],
       ['streampixel.userStats', 'streampixel'],
       ['imkit.connectionCount', 'imkit'],

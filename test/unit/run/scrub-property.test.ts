@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { logfmt } from '../../../functions/cli/logfmt.js';
 import { shortMessage } from '../../../functions/providers/failures.js';
-import { Scrubber, SLICE_LENGTH } from '../../../functions/run/redact.js';
+import { Scrubber, SLICE_LENGTH } from '../../../functions/secrets/redact.js';
 
 /** Characters that trip naive scrubbers: white space that gets collapsed, regex metacharacters, quotes. */
 const TRICKY = [

@@ -7,7 +7,7 @@ import {
   messagesUsedSince,
   peakDemandBetween,
   utcMonthBounds,
-} from '../../../functions/simulator/curves.js';
+} from '../../../simulator/curves.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,13 +1,11 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../functions/time/units.js';
+
 /**
  * Deterministic load curves for the simulator.
  *
  * Everything here is a pure function of its arguments (no clock, no Math.random), so a test can
  * pin the time and get the same figures on every run and every machine.
  */
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Peak demand as a multiple of capacity: above 1 so that a typical evening peak forms a queue. */
 const PEAK_OVER_CAPACITY = 1.3;

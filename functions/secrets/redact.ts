@@ -1,4 +1,4 @@
-import type { RunLog } from './collect.js';
+import type { RunLog } from '../log/run-log.js';
 
 /** Credential values shorter than this are not redacted: they would mangle ordinary words. */
 const MIN_SECRET_LENGTH = 4;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from './units.js';
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS } as const;
 const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
 
 /** Parses `500ms`, `10s`, `5m` or `1h` into milliseconds; `undefined` when the text is not a duration. */
@@ -13,9 +14,9 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds the way a user would write them in the config (`10s`, `5m`). */
 export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+  if (ms % MINUTE_MS === 0) return `${ms / MINUTE_MS}m`;
+  if (ms % SECOND_MS === 0) return `${ms / SECOND_MS}s`;
   return `${ms}ms`;
 }
 

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../functions/providers/registry.js';
 /**
  * Credentials the simulator accepts, and a collector configuration + secrets map pointing at it,
  * shared by the `simulate` CLI, the demo and the tests.
@@ -34,7 +35,7 @@ export const SIMULATOR_PROJECT_IDS = ['64f1c0ffee0001', '64f1c0ffee0002'] as con
 /** One collector target, in the collector's configuration format. */
 export interface SimulatorTarget {
   name: string;
-  endpoint: 'streampixel.liveStats' | 'streampixel.userStats' | 'imkit.connectionCount' | 'metered.usage';
+  endpoint: EndpointId;
   projectId?: string;
   baseUrl: string;
   secret: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, Scrubber, secretValuesOf } from '../../../functions/run/redact.js';
+import { redact, Scrubber, secretValuesOf } from '../../../functions/secrets/redact.js';
 
 describe('secretValuesOf', () => {
   it('collects every string of the secret JSON, however deep, and the secret string itself', () => {

@@ -3,6 +3,8 @@
  * (`projects-status`, all at once, and the paginated `projects`). Pure: the server keeps the list,
  * checks credentials and decides which listing exists.
  */
+
+import { DAY_MS } from '../functions/time/units.js';
 import { hashString } from './curves.js';
 
 /** One project of the simulated Streampixel account. */
@@ -61,7 +63,6 @@ export const MAX_PAGE_LIMIT = 100;
 const ID_PREFIX = '64f1c0ffee';
 /** The trailing counter is 3 bytes, as in an ObjectId. */
 const MAX_ID_INDEX = 0xff_ffff;
-const DAY_MS = 86_400_000;
 /** The first default project's creation day; the others follow every 3 days. */
 const CREATED_FROM_MS = Date.UTC(2024, 0, 8);
 const DEFAULT_REGION = 'eu-west-1';
