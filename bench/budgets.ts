@@ -1,4 +1,6 @@
+import type { PeerRow } from './peer.js';
 import type { BenchResults, ReportBench, TickRow } from './results.js';
+import { median } from './stats.js';
 
 /** One budget of the performance issue, checked against one bench run. */
 export interface BudgetCheck {
@@ -17,6 +19,12 @@ export const BUDGETS = {
   writerShare: 0.5,
   bundleBytes: 1_500_000,
   coldImportMs: 300,
+  /** The collector's CPU per sample over collectd's, in the same run, per size and per way of running it. */
+  peerCpuRatio: 2,
+  /** A healthy interval complete no later than collectd's, at its default flush (the network plugin's). */
+  peerFreshnessRatio: 1,
+  /** The other samples of a slot with one hanging target, against a slot with none. */
+  hangingRatio: 1.5,
   /** The JSON report against the bare statements of the same figures. */
   reportRatio: 1.5,
   reportPeakRssMb: 300,
@@ -105,6 +113,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     measured: `${fixed(results.bundle.bytes / 1e6)} MB`,
     pass: results.bundle.bytes < BUDGETS.bundleBytes,
   });
+  checks.push(...peerBudgets(results));
   const imported = results.coldImport.deployed.importMs;
   checks.push({
     budget: `cold import under ${BUDGETS.coldImportMs} ms`,
@@ -112,5 +121,50 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     pass: imported < BUDGETS.coldImportMs,
   });
   checks.push(...reportBudgets(results.report));
+  return checks;
+}
+
+/** The peer's budgets: CPU per sample and freshness against collectd, and the hanging target's cost. */
+function peerBudgets(results: BenchResults): BudgetCheck[] {
+  const { peer } = results;
+  if ('skipped' in peer) {
+    return [{ budget: 'peer comparison with collectd', measured: `skipped: ${peer.skipped}`, pass: true }];
+  }
+  const row = (tool: PeerRow['tool'], targets: number, hanging = false): PeerRow | undefined =>
+    peer.rows.find((one) => one.tool === tool && one.targets === targets && one.hanging === hanging);
+  const complete = (one: PeerRow | undefined): number => (one ? median(one.completeMs) : Number.NaN);
+  const sizes = [...new Set(peer.rows.filter((one) => !one.hanging).map((one) => one.targets))];
+  const checks: BudgetCheck[] = [];
+  for (const tool of ['cli', 'handler'] as const) {
+    const ratios = sizes.map((targets) => {
+      const mine = row(tool, targets);
+      const theirs = row('collectd', targets);
+      return mine && theirs ? mine.cpuMsPer1000 / theirs.cpuMsPer1000 : Number.NaN;
+    });
+    checks.push({
+      budget: `collector (${tool}): CPU per sample at most ${BUDGETS.peerCpuRatio}× collectd's at ${sizes.join(' and ')} targets`,
+      measured: ratios.map((value, index) => `${fixed(value)}× at ${sizes[index]}`).join(', '),
+      pass: ratios.every((value) => value <= BUDGETS.peerCpuRatio),
+    });
+  }
+  const freshness = sizes.map(
+    (targets) => complete(row('cli', targets)) / complete(row('collectd', targets)),
+  );
+  checks.push({
+    budget: "collector: interval complete no later than collectd's at its default flush",
+    measured: freshness.map((value, index) => `${fixed(value)}× collectd's at ${sizes[index]}`).join(', '),
+    pass: freshness.every((value) => value <= BUDGETS.peerFreshnessRatio),
+  });
+  const hanging = peer.rows.find((one) => one.tool === 'cli' && one.hanging);
+  const healthy = hanging ? row('cli', hanging.targets) : undefined;
+  const hangingRatio = complete(hanging) / complete(healthy);
+  checks.push({
+    budget: `one hanging target: the others complete within ${BUDGETS.hangingRatio}× the healthy interval`,
+    measured: hanging
+      ? `${fixed(hangingRatio)}× (${fixed(complete(hanging), 0)} ms against ${fixed(complete(healthy), 0)} ms; ` +
+        `collectd ${fixed(complete(row('collectd', hanging.targets, true)), 0)} ms)`
+      : 'not run',
+    pass: hangingRatio <= BUDGETS.hangingRatio,
+  });
   return checks;
 }

@@ -1,3 +1,4 @@
+import { COLLECTOR_MEMORY_MB, MB_PER_VCPU } from '../functions/schedule/lambda.js';
 import { planGroups } from '../infra/schedules.js';
 import { benchConfig } from './targets.js';
 
@@ -14,11 +15,8 @@ export const PRICES = {
 /** AWS's pricing calculator month. */
 export const HOURS_PER_MONTH = 730;
 
-/** Lambda gives a function one vCPU's worth of CPU time at this memory size, and a proportional share below it. */
-export const MB_PER_VCPU = 1_769;
-
-/** The function's memory size in `infra/constructs/collector-function.ts`. */
-export const DEFAULT_MEMORY_MB = 256;
+/** The function's memory size. */
+export const DEFAULT_MEMORY_MB = COLLECTOR_MEMORY_MB;
 
 /** Lambda's smallest memory size: the what-if of the cost table, when the peak RSS leaves room for it. */
 export const SMALL_MEMORY_MB = 128;
@@ -80,7 +78,7 @@ export function monthlyCost(
   let billedMs = 0;
   let cpuBoundBilledMs = 0;
   let shards = 0;
-  for (const group of planGroups(config)) {
+  for (const group of planGroups(config, memoryMb)) {
     const rateMinutes = Math.max(1, group.intervalMs / 60_000);
     const runsPerMonth = (HOURS_PER_MONTH * 60) / rateMinutes;
     const waitMs = (group.samplesPerRun - 1) * group.intervalMs;

@@ -2,13 +2,14 @@
  * The deployed handler, invoked as Lambda invokes it: `node invoke.mjs '<InvokeSpec as JSON>'` imports the
  * handler's bundle (built as `NodejsFunction` builds it), then calls `handler` once per target group, in one
  * process, and prints one line of JSON, an `InvokeResult`. The environment (config path, Secrets Manager
- * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types, so the
- * process holds the handler's code and nothing else of the bench.
+ * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types and the
+ * argument's reader, so the process holds the handler's code and nothing else of the bench.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { CollectEvent, CollectResult } from '../functions/handlers/collect.js';
+import { readArgument } from './argument.js';
 import type { InvokeResult, InvokeSpec } from './spec.js';
 
 type Handler = (event: CollectEvent, context: Context) => Promise<CollectResult>;
@@ -33,15 +34,19 @@ async function scheduledMinute(): Promise<number> {
   return Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as InvokeSpec;
+const spec = readArgument<InvokeSpec>(process.argv[2]);
 const importStarted = performance.now();
 const { handler } = (await import(pathToFileURL(spec.bundle).href)) as { handler: Handler };
 const importMs = performance.now() - importStarted;
 const rssAfterImportMb = process.memoryUsage().rss / 1e6;
 
 const runs: InvokeResult['runs'] = [];
-for (const targets of spec.groups) {
-  const time = new Date(await scheduledMinute()).toISOString();
+for (const [index, targets] of spec.groups.entries()) {
+  const startAt = spec.startAt?.[index];
+  if (startAt !== undefined) await sleep(Math.max(0, startAt - Date.now()));
+  const minute =
+    startAt === undefined ? await scheduledMinute() : Math.floor(startAt / MINUTE_MS) * MINUTE_MS;
+  const time = new Date(minute).toISOString();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await handler({ time, targets }, contextFor(spec.timeoutMs));
@@ -57,6 +62,7 @@ for (const targets of spec.groups) {
     pointsWritten: result.pointsWritten,
   });
 }
+if (spec.lingerUntil !== undefined) await sleep(Math.max(0, spec.lingerUntil - Date.now()));
 const output: InvokeResult = { kind: 'invoke', importMs, rssAfterImportMb, runs };
 // Powertools' logger and metrics write to stdout too: the result is the last line.
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -1,7 +1,9 @@
 import type { BudgetCheck } from './budgets.js';
 import { tickRow } from './budgets.js';
-import type { CostLine } from './cost.js';
+import { type CostLine, cpuBoundTickMs, DEFAULT_MEMORY_MB } from './cost.js';
+import type { PeerRow } from './peer.js';
 import type { BenchResults, ReportBench, TickSetup } from './results.js';
+import { median } from './stats.js';
 
 /** A Markdown table (GitHub's flavour): readable in a terminal, pasted as is into the README. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -12,6 +14,12 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
+
+/**
+ * The estimated wall time of the warm tick on Lambda at the function's memory: Lambda gives `memory / 1769 MB` of
+ * a vCPU, so the larger of the measured wall time and the CPU time stretched by that share.
+ */
+const LAMBDA_COLUMN = `Lambda ms at ${DEFAULT_MEMORY_MB} MB (est.)`;
 
 const ms = (value: number): string => `${Math.round(value).toLocaleString('en-US')}`;
 const ratio = (value: number): string => `${value.toFixed(2)}×`;
@@ -35,6 +43,7 @@ export function tickTable(results: BenchResults, setup: TickSetup): string {
         `${ms(warm.wallMs)} (${ratio(warm.wallMs / row.limitMs)})`,
         `${ms(first.wallMs)} (${ratio(first.wallMs / row.limitMs)})`,
         ms(warm.cpuMs),
+        ms(cpuBoundTickMs(warm, DEFAULT_MEMORY_MB)),
         mb(Math.max(first.peakRssMb, warm.peakRssMb)),
       ];
     });
@@ -47,6 +56,7 @@ export function tickTable(results: BenchResults, setup: TickSetup): string {
       'warm run ms (× limit)',
       'first run ms (× limit)',
       'CPU ms',
+      LAMBDA_COLUMN,
       'peak RSS MB',
     ],
     rows,
@@ -170,6 +180,7 @@ export function handlerTable(results: BenchResults): string {
       'warm run ms (× limit)',
       'run before it ms (× limit)',
       'CPU ms',
+      LAMBDA_COLUMN,
       'peak RSS MB',
     ],
     handler.rows.map((row) => {
@@ -183,6 +194,7 @@ export function handlerTable(results: BenchResults): string {
         cell(warm),
         `${cell(before)}${row.coldStart ? ', cold start' : ''}`,
         warm ? ms(warm.cpuMs) : '–',
+        warm ? ms(cpuBoundTickMs(warm, DEFAULT_MEMORY_MB)) : '–',
         mb(Math.max(...row.runs.map((run) => run.peakRssMb))),
       ];
     }),
@@ -190,6 +202,59 @@ export function handlerTable(results: BenchResults): string {
   return `${table}\n\nimport ${ms(handler.importMs)} ms, RSS after import ${mb(handler.rssAfterImportMb)} MB`;
 }
 
+const TOOL_NAMES: Record<PeerRow['tool'], string> = {
+  collectd: 'collectd',
+  cli: 'collector (CLI run)',
+  handler: 'collector (handler bundle)',
+};
+
+/** The interval-complete times of a peer row: median (range) over its measured rounds. */
+export function completeCell(row: PeerRow): string {
+  const sorted = [...row.completeMs].sort((a, b) => a - b);
+  return `${ms(median(sorted))} (${ms(sorted[0] ?? Number.NaN)}–${ms(sorted.at(-1) ?? Number.NaN)})`;
+}
+
+/** The peer comparison side by side: per size, collectd's row first, then the collector's, CPU as a ratio to it. */
+export function peerTable(results: BenchResults): string {
+  const { peer } = results;
+  if ('skipped' in peer) return `skipped: ${peer.skipped}`;
+  const collectdOf = (row: PeerRow): PeerRow | undefined =>
+    peer.rows.find(
+      (other) => other.tool === 'collectd' && other.targets === row.targets && other.hanging === row.hanging,
+    );
+  const table = markdownTable(
+    [
+      'targets',
+      'tool',
+      'interval complete ms, median (range)',
+      'samples landed',
+      'CPU ms per 1000 samples (× collectd)',
+      'peak RSS MB',
+    ],
+    peer.rows.map((row) => {
+      const peerRow = collectdOf(row);
+      const ratioCell =
+        row.tool === 'collectd' || !peerRow ? '' : ` (${ratio(row.cpuMsPer1000 / peerRow.cpuMsPer1000)})`;
+      return [
+        `${row.targets}${row.hanging ? ', one hanging' : ''}`,
+        TOOL_NAMES[row.tool],
+        completeCell(row),
+        `${row.landed} of ${row.expected}`,
+        `${ms(row.cpuMsPer1000)}${ratioCell}`,
+        mb(row.peakRssMb),
+      ];
+    }),
+  );
+  return [
+    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first one a warm-up; ${IN_FLIGHT_NOTE}; ` +
+      `per-request timeout ${peer.timeoutMs / 1000} s for both; InfluxDB's collectd listener writes every ${peer.listenerBatchTimeout}.`,
+    '',
+    table,
+  ].join('\n');
+}
+
+const IN_FLIGHT_NOTE =
+  "32 requests in flight (collectd `ReadThreads 32`, the collector's default concurrency)";
 export function reportBenchTable(report: ReportBench): string {
   const row = (label: string, run: ReportBench['bare'], base: number): string[] => [
     label,

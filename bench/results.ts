@@ -1,4 +1,5 @@
 import type { ColdImportSummary, HandlerBundle } from './handler-bundle.js';
+import type { PeerResults } from './peer.js';
 import type { ReportRun } from './report-child.js';
 import type { CollectorResult, InvokeResult, NaiveResult, WriteResult } from './spec.js';
 
@@ -73,6 +74,8 @@ export interface BenchResults {
   write: WriteResult;
   bundle: Omit<HandlerBundle, 'file'>;
   coldImport: { deployed: ColdImportSummary; withoutSourceMaps: ColdImportSummary };
+  /** The peer comparison, or why it did not run (collectd missing and not root). */
+  peer: PeerResults | { skipped: string };
   report: ReportBench;
   durationS: number;
 }

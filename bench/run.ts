@@ -3,7 +3,8 @@
  * handler's tick, the writer against a raw post, the handler's bundle and cold import, and what that costs on
  * Lambda. Loopback only: simulators (with a fixed latency per response), a throw-away `influxd` and a Secrets
  * Manager stand-in. Prints Markdown tables and the budgets' verdicts, writes `bench/results.json`, and exits 1
- * when a budget is missed. `--quick` runs a smaller matrix (a smoke test of the bench itself); `--cpu-prof DIR`
+ * when a budget is missed. The `peer` section runs Debian's collectd beside the collector (installing it when
+ * missing and root, else skipping the section). `--quick` runs a smaller matrix (a smoke test of the bench itself); `--cpu-prof DIR`
  * leaves a CPU profile of every tick's process in DIR; `--latency-ms` changes the simulators' latency.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { type Simulator, simulatorSecrets, startSimulator } from '../simulator/s
 import { type SecretsManagerStandIn, startSecretsManager } from '../test/support/secrets-manager.js';
 import { type BudgetCheck, checkBudgets, reportBudgets } from './budgets.js';
 import { bundleEntry, runNode } from './child.js';
+import { COLLECTD_TYPES_DB, ensureCollectd } from './collectd.js';
 import {
   type CostLine,
   DEFAULT_MEMORY_MB,
@@ -28,12 +30,14 @@ import {
   type TickCost,
 } from './cost.js';
 import { buildHandler, coldImport, LAMBDA_LIKE_ENV } from './handler-bundle.js';
+import { LISTENER_BATCH_TIMEOUT, measurePeer, PEER_DATABASES } from './peer.js';
 import {
   budgetTable,
   coldTable,
   costTable,
   handlerTable,
   naiveTable,
+  peerTable,
   reportBenchTable,
   tickTable,
   writeTable,
@@ -107,6 +111,8 @@ const MAX_WARM_RUNS = 3;
 const REPEAT_BELOW_MS = 5_000;
 /** Loopback addresses all route to `lo` on Linux: one simulator each gives every run its own origin. */
 const SIMULATOR_HOSTS = Array.from({ length: 1 + MAX_WARM_RUNS }, (_, index) => `127.0.0.${index + 1}`);
+/** The peer section's simulator: its log of answers tells each round's start, for collectd as for the collector. */
+const PEER_SIMULATOR_HOST = `127.0.0.${SIMULATOR_HOSTS.length + 1}`;
 const HANDLER_TARGETS = quick ? [DEFAULT_SHARD_SIZE] : [DEFAULT_SHARD_SIZE, 1_000];
 /** The handler's targets in flight: the default concurrency, within what one account may be given. */
 const HANDLER_PER_ACCOUNT = Math.min(DEFAULT_CONCURRENCY, MAX_PER_ACCOUNT);
@@ -367,14 +373,33 @@ async function main(): Promise<void> {
       buildHandler(projectRoot, join(work, 'handler')),
     ]);
 
+    const peerSkipped = ensureCollectd(progress);
+    if (peerSkipped) progress(`peer section skipped: ${peerSkipped}`);
     progress(`starting influxd, a Secrets Manager stand-in and simulators on ${SIMULATOR_HOSTS.join(', ')}`);
-    influxd = await startInfluxd();
-    for (const database of Object.values(DATABASES)) await influxd.createDatabase(database);
+    influxd = await startInfluxd(
+      peerSkipped
+        ? {}
+        : {
+            collectd: [
+              {
+                database: PEER_DATABASES.collectd,
+                typesDb: COLLECTD_TYPES_DB,
+                batchTimeout: LISTENER_BATCH_TIMEOUT,
+              },
+            ],
+          },
+    );
+    for (const database of [...Object.values(DATABASES), ...Object.values(PEER_DATABASES)]) {
+      await influxd.createDatabase(database);
+    }
     secretsManager = await startSecretsManager(simulatorSecrets());
-    for (const host of SIMULATOR_HOSTS) simulators.push(await startSimulator({ host, latencyMs }));
+    for (const host of [...SIMULATOR_HOSTS, PEER_SIMULATOR_HOST]) {
+      simulators.push(await startSimulator({ host, latencyMs }));
+    }
+    const peerSimulator = simulators.at(-1) as Simulator;
     const bench: Bench = {
       servers: {
-        simulatorUrls: simulators.map((simulator) => simulator.url),
+        simulatorUrls: simulators.slice(0, SIMULATOR_HOSTS.length).map((simulator) => simulator.url),
         influxUrl: influxd.url,
         secretsFile: secrets.file('secrets.json', simulatorSecrets()),
       },
@@ -385,6 +410,22 @@ async function main(): Promise<void> {
       work,
     };
 
+    const peer = peerSkipped
+      ? { skipped: peerSkipped }
+      : await measurePeer({
+          simulator: peerSimulator,
+          latencyMs,
+          influxd,
+          secretsFile: bench.servers.secretsFile,
+          secretsManagerUrl: secretsManager.url,
+          scenario,
+          invoke,
+          handlerBundle: handlerBundle.file,
+          work,
+          quick,
+          progress,
+          ...(profileDir ? { profileDir } : {}),
+        });
     const ticks = await measureTicks(bench);
     const handler = await measureHandler(bench, ticks);
     const naive = await measureNaive(bench);
@@ -423,6 +464,7 @@ async function main(): Promise<void> {
       write,
       bundle: { bytes: handlerBundle.bytes, mapBytes: handlerBundle.mapBytes },
       coldImport: { deployed, withoutSourceMaps },
+      peer,
       report,
       durationS: 0,
     };
@@ -496,6 +538,11 @@ function printReport(results: BenchResults, costs: CostLine[], budgets: BudgetCh
       'against the bare InfluxQL statements of the same figures; each in a fresh process\n',
   );
   out(reportBenchTable(results.report));
+  out(
+    "\n7. Against a real peer: collectd (curl_json, network plugin into InfluxDB's collectd listener) and the " +
+      'collector, polling the same simulator in rounds one interval apart\n',
+  );
+  out(peerTable(results));
   out('\nBudgets\n');
   out(budgetTable(budgets));
 }

@@ -3,17 +3,21 @@
  * `ScenarioResult`. The orchestrator bundles this file with esbuild and runs it with plain `node`, as Lambda runs
  * the handler's bundle, so that the peak RSS is the collector's and not a TypeScript loader's.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseConfig } from '../functions/config/load.js';
 import type { Config } from '../functions/config/schema.js';
 import { openInfluxWriter } from '../functions/influx/open.js';
 import { InfluxWriter, type PointSink, type WriteOptions } from '../functions/influx/writer.js';
 import { toLines } from '../functions/points/build.js';
 import { collect, limitsOf } from '../functions/run/collect.js';
+import { sampleWorstCaseMs, writeReserveMs } from '../functions/schedule/budget.js';
 import { planOnce } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
 import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../functions/secrets/source.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../simulator/config.js';
 import { memoryLog } from '../test/support/run.js';
+import { readArgument } from './argument.js';
 import { naivePoll } from './naive.js';
 import type {
   CollectorResult,
@@ -21,6 +25,9 @@ import type {
   NaiveResult,
   NaiveSpec,
   ProcessFigures,
+  RoundOutcome,
+  RoundsResult,
+  RoundsSpec,
   ScenarioResult,
   ScenarioSpec,
   TickFigures,
@@ -212,8 +219,56 @@ async function writeScenario(spec: WriteSpec): Promise<WriteResult> {
   };
 }
 
+/** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
+async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
+  const source = await FileSecretSource.load(spec.secretsFile);
+  const configs = spec.rounds.map((round) =>
+    parseConfig({
+      influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
+      concurrency: spec.concurrency,
+      maxInFlightPerAccount: spec.concurrency,
+      targets: round.targets,
+    }),
+  );
+  // One writer for the process, a secrets memo per round: as the CLI's loop (`collectForever`) has them.
+  const sink = await openInfluxWriter(configs[0] as Config, new RunSecrets(source));
+  const running: Promise<RoundOutcome>[] = [];
+  for (const [index, round] of spec.rounds.entries()) {
+    await sleep(Math.max(0, round.startAt - Date.now()));
+    const config = configs[index] as Config;
+    running.push(
+      (async () => {
+        const now = Date.now();
+        const secrets = new RunSecrets(source);
+        const sampling = Math.max(
+          ...config.targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)),
+        );
+        const summary = await collect(
+          {
+            samples: planOnce(config.targets, now),
+            waitForSchedule: false,
+            stopSamplingAt: now + sampling,
+            finishBy: now + sampling + writeReserveMs(config),
+          },
+          { secrets, sink, log: memoryLog(), ...limitsOf(config) },
+        );
+        return {
+          samples: summary.records.length,
+          failed: summary.records.filter((record) => record.outcome !== 'ok').length,
+          pointsWritten: summary.pointsWritten,
+        };
+      })(),
+    );
+  }
+  const rounds = await Promise.all(running);
+  await sleep(Math.max(0, spec.lingerUntil - Date.now()));
+  return { kind: 'rounds', rounds };
+}
+
 function run(spec: ScenarioSpec): Promise<ScenarioResult> {
   switch (spec.kind) {
+    case 'rounds':
+      return roundsScenario(spec);
     case 'collector':
       return collectorScenario(spec);
     case 'naive':
@@ -223,5 +278,5 @@ function run(spec: ScenarioSpec): Promise<ScenarioResult> {
   }
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as ScenarioSpec;
+const spec = readArgument<ScenarioSpec>(process.argv[2]);
 process.stdout.write(`${JSON.stringify(await run(spec))}\n`);

@@ -49,7 +49,22 @@ export interface WriteSpec extends BenchServers {
   database: string;
 }
 
-export type ScenarioSpec = CollectorSpec | NaiveSpec | WriteSpec;
+/**
+ * The collector as the peer comparison runs it: rounds of `collect()` as `npm run collect -- --once` runs it, each
+ * started at its time whether or not the one before has ended (as the CLI's loop does), each on its own targets.
+ */
+export interface RoundsSpec {
+  kind: 'rounds';
+  influxUrl: string;
+  secretsFile: string;
+  database: string;
+  concurrency: number;
+  rounds: { startAt: number; targets: object[] }[];
+  /** Epoch ms before which the process does not end, so that it can be measured from outside until then. */
+  lingerUntil: number;
+}
+
+export type ScenarioSpec = CollectorSpec | NaiveSpec | WriteSpec | RoundsSpec;
 
 /** What every scenario measures about its own process. */
 export interface ProcessFigures {
@@ -104,7 +119,19 @@ export interface WriteResult extends ProcessFigures {
   bodyBytes: number;
 }
 
-export type ScenarioResult = CollectorResult | NaiveResult | WriteResult;
+/** One round's outcome (the peer measures the process from outside, through `/proc`). */
+export interface RoundOutcome {
+  samples: number;
+  failed: number;
+  pointsWritten: number;
+}
+
+export interface RoundsResult {
+  kind: 'rounds';
+  rounds: RoundOutcome[];
+}
+
+export type ScenarioResult = CollectorResult | NaiveResult | WriteResult | RoundsResult;
 
 /** The handler's bundle, invoked once per group of target names, in order, in one process (see `invoke.ts`). */
 export interface InvokeSpec {
@@ -112,6 +139,13 @@ export interface InvokeSpec {
   groups: string[][];
   /** The function's timeout, as `context.getRemainingTimeInMillis()` counts it down, in ms. */
   timeoutMs: number;
+  /**
+   * Epoch ms at which each group is invoked, with its minute as the event's `time` (the peer's rounds); without
+   * it, each group at once, or at the start of the next minute when this one is too far gone.
+   */
+  startAt?: number[];
+  /** Epoch ms before which the process does not end, so that it can be measured from outside until then. */
+  lingerUntil?: number;
 }
 
 export interface InvokeResult {

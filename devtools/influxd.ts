@@ -24,6 +24,8 @@ export interface InfluxResult {
 export interface Influxd {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:PORT`. */
   url: string;
+  /** The UDP ports of the collectd listeners, in the order they were asked for. */
+  collectdPorts: number[];
   /**
    * Runs InfluxQL and returns the parsed `results` of `/query` (with `epoch=ms`, so times are numbers).
    * Throws when the HTTP call fails or any statement reports an error.
@@ -47,7 +49,21 @@ export interface Influxd {
 export interface StartInfluxdOptions {
   /** Turns on `auth-enabled` and creates this user as admin. */
   auth?: { username: string; password: string };
+  /** Turns on InfluxDB's collectd listeners (UDP, each on a free loopback port), as the bench's peer needs. */
+  collectd?: readonly CollectdListener[];
 }
+
+/** InfluxDB's native collectd input: collectd's `network` plugin sends to it. */
+export interface CollectdListener {
+  database: string;
+  /** collectd's `types.db`, which names the values of each type. */
+  typesDb: string;
+  /** How long the listener buffers points before it writes them. @default InfluxDB's, {@link DEFAULT_COLLECTD_BATCH_TIMEOUT} */
+  batchTimeout?: string;
+}
+
+/** InfluxDB 1.6's default `batch-timeout` of a collectd listener. */
+export const DEFAULT_COLLECTD_BATCH_TIMEOUT = '10s';
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -73,9 +89,14 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Infl
   }
 
   const dir = await mkdtemp(join(tmpdir(), 'influxd-test-'));
-  const [rpcPort, httpPort] = (await freePorts(2)) as [number, number];
+  const listeners = opts.collectd ?? [];
+  const [rpcPort, httpPort, ...collectdPorts] = (await freePorts(2 + listeners.length)) as [number, number];
   const configFile = join(dir, 'influxdb.conf');
-  await writeFile(configFile, renderConfig(dir, rpcPort, httpPort, opts.auth !== undefined));
+  const collectd = listeners.map((listener, index) => renderCollectd(listener, collectdPorts[index] ?? 0));
+  await writeFile(
+    configFile,
+    renderConfig(dir, rpcPort, httpPort, opts.auth !== undefined) + collectd.join(''),
+  );
 
   const url = `http://127.0.0.1:${httpPort}`;
   let proc: RunningInfluxd | undefined;
@@ -110,6 +131,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Infl
 
   return {
     url,
+    collectdPorts,
     query,
     async rows(q, db) {
       const [first] = await query(q, db);
@@ -162,6 +184,26 @@ bind-address = "127.0.0.1:${rpcPort}"
 
 [continuous_queries]
   log-enabled = false
+`;
+}
+
+/**
+ * One collectd listener, with InfluxDB's defaults (`influxd config`) written out: only the first listener of a
+ * config gets them implicitly. A free TCP port number is, as good as always, free for UDP too; the listener fails
+ * loudly otherwise.
+ */
+function renderCollectd(listener: CollectdListener, port: number): string {
+  return `
+[[collectd]]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  database = ${tomlString(listener.database)}
+  typesdb = ${tomlString(listener.typesDb)}
+  batch-size = 5000
+  batch-pending = 10
+  batch-timeout = ${tomlString(listener.batchTimeout ?? DEFAULT_COLLECTD_BATCH_TIMEOUT)}
+  security-level = "none"
+  parse-multivalue-plugin = "split"
 `;
 }
 

@@ -2,6 +2,7 @@ import { ConfigError } from '../functions/config/errors.js';
 import type { Config, Target } from '../functions/config/schema.js';
 import { projectsOf } from '../functions/providers/discovering.js';
 import { runBudgetMs } from '../functions/schedule/budget.js';
+import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../functions/schedule/lambda.js';
 import { scheduleOf } from '../functions/schedule/plan.js';
 import { formatDuration } from '../functions/time/duration.js';
 import { DAY_DIVISORS_H, HOUR_DIVISORS_MIN } from '../functions/time/units.js';
@@ -36,6 +37,11 @@ export interface PlannedGroup {
   samplesPerRun: number;
   /** Target names of each shard, sorted; each shard is one schedule, so one invocation per tick. */
   shards: string[][];
+  /**
+   * The most samples one shard's slot takes: `deploy.shardSize`, or fewer when a slot of that many would not fit
+   * in half the interval on Lambda at the function's memory (see `estimatedTickMs`).
+   */
+  shardSize: number;
 }
 
 /** The construct id of a group's n-th shard's schedule (0-based): `Every10s`, `Every10sShard2`. */
@@ -49,9 +55,14 @@ export function shardScheduleId(group: Pick<PlannedGroup, 'id'>, index: number):
  * rules (five targets each), Scheduler has one target per schedule, so each shard gets its own schedule.
  *
  * Names are sorted inside a group, so reordering the config file changes nothing, and ids derive from the
- * interval alone, so they stay the same from one deploy to the next.
+ * interval alone, so they stay the same from one deploy to the next. A group's shards are smaller than
+ * `deploy.shardSize` when a slot of that size would not fit in half the interval on Lambda at `memoryMb`: its
+ * CPU share stretches a tick's CPU time (`estimatedTickMs`).
  */
-export function planGroups(config: Pick<Config, 'targets' | 'deploy'>): PlannedGroup[] {
+export function planGroups(
+  config: Pick<Config, 'targets' | 'deploy' | 'concurrency'>,
+  memoryMb = COLLECTOR_MEMORY_MB,
+): PlannedGroup[] {
   const groups = new Map<number, string[]>();
   for (const target of config.targets) {
     const names = groups.get(target.interval);
@@ -62,11 +73,11 @@ export function planGroups(config: Pick<Config, 'targets' | 'deploy'>): PlannedG
   for (const [intervalMs, names] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     const { samplesPerRun } = scheduleOf(intervalMs);
     const weights = new Map(config.targets.map((target) => [target.name, projectsOf(target)]));
-    const shards = shardsOf(
-      names.sort(compareNames),
+    const shardSize = Math.min(
       config.deploy.shardSize,
-      (name) => weights.get(name) ?? 1,
+      maxSamplesPerTick(intervalMs, { inFlight: config.concurrency, memoryMb }),
     );
+    const shards = shardsOf(names.sort(compareNames), shardSize, (name) => weights.get(name) ?? 1);
     planned.push({
       id: `Every${formatDuration(intervalMs)}`,
       intervalMs,
@@ -74,6 +85,7 @@ export function planGroups(config: Pick<Config, 'targets' | 'deploy'>): PlannedG
       schedule: scheduleExpression(intervalMs) as string,
       samplesPerRun,
       shards,
+      shardSize,
     });
   }
   return planned;

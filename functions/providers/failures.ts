@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../time/units.js';
 import type { Outcome } from './outcome.js';
-import type { Failure, ParseResult, ProviderResponse, Sample } from './types.js';
+import type { Failure, ParseResult, ProviderResponse, ResponseHeaders, Sample } from './types.js';
 
 const MAX_MESSAGE_LENGTH = 160;
 
@@ -42,12 +42,16 @@ const WORD_MS = { second: SECOND_MS, minute: MINUTE_MS, hour: HOUR_MS } as const
  * How long a provider asked us to wait: `Retry-After` (seconds or an HTTP date) first, then a sentence
  * such as Streampixel's "Try again in 2 minutes.", which is its only hint when the header is missing.
  */
-export function retryAfterMs(headers: Headers, message: string, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: ResponseHeaders,
+  message: string,
+  now = Date.now(),
+): number | undefined {
   const wait = hintedWaitMs(headers, message, now);
   return wait === undefined ? undefined : Math.min(wait, MAX_RETRY_AFTER_MS);
 }
 
-function hintedWaitMs(headers: Headers, message: string, now: number): number | undefined {
+function hintedWaitMs(headers: ResponseHeaders, message: string, now: number): number | undefined {
   const header = headers.get('retry-after')?.trim();
   if (header) {
     if (/^\d+$/.test(header)) return Number(header) * 1_000;

@@ -7,10 +7,19 @@ export interface ProviderRequest {
   headers: Record<string, string>;
 }
 
+/**
+ * The response headers an adapter reads (`retry-after`): the part of `Headers` it needs, so that the HTTP edge
+ * need not build a `Headers` per response (loading undici's for that alone costs CPU and memory).
+ */
+export interface ResponseHeaders {
+  /** The header's value, several joined with ", ", or null; the name is case-insensitive. */
+  get(name: string): string | null;
+}
+
 /** A complete HTTP answer, as the HTTP edge read it. */
 export interface ProviderResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The body decoded as UTF-8 (the edge rejects bodies that are not). */
   body: string;
 }

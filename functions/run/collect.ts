@@ -16,6 +16,7 @@ import type { SpillStore } from '../spill/store.js';
 import { deliver, type RejectedLines } from './deliver.js';
 import { type ReplaySummary, replaySpilled } from './replay.js';
 import { type SampleContext, takeSample } from './sample.js';
+import { gatherSlot, type SlotSample } from './slot.js';
 
 /** A batch that could not be written now. */
 export interface UnwrittenBatch {
@@ -94,8 +95,9 @@ const REPLAY_SHARE = 0.5;
 
 /**
  * One run: replays what earlier runs spilled, takes the planned samples slot by slot (all samples of one
- * scheduled time together), and writes each slot's points as one batch as soon as the slot is done, spilling
- * what InfluxDB does not take. A slot does not wait for a slow earlier one; the concurrency bound is shared.
+ * scheduled time together), and writes each slot's points as one batch as soon as the slot is done or its write
+ * deadline passes (see `slot.ts`), a late sample in a batch of its own, spilling what InfluxDB does not take. A
+ * slot does not wait for a slow earlier one, nor for a hanging target; the concurrency bound is shared.
  */
 export async function collect(plan: RunPlan, input: RunDependencies): Promise<RunSummary> {
   // Every line this run logs, wherever it goes (stderr, CloudWatch), passes the run's scrubber.
@@ -155,11 +157,29 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     const reachedAt = now();
     // Stopped before this slot was due: it is not sampled, and nothing is recorded for a time still to come.
     if (deps.signal?.aborted && reachedAt < at) return;
-    const sampled = await Promise.all(
-      slot.map((planned) => limit(() => takeSample(planned, context, reachedAt))),
-    );
-    const records = [...listings, ...sampled];
-    for (const failed of records.filter((record) => record.outcome !== 'ok')) {
+    const sampling = slot.map((planned): SlotSample<SampleRecord> => {
+      let started: number | undefined;
+      const result = limit(() => {
+        started = now();
+        return takeSample(planned, context, reachedAt);
+      });
+      return { result, startedAt: () => started };
+    });
+    const shortestInterval = Math.min(...slot.map((planned) => planned.target.interval));
+    const timing = {
+      reachedAt,
+      latestAt: Math.min(reachedAt + shortestInterval / 2, plan.stopSamplingAt),
+      now,
+    };
+    // A sample that finishes after the slot's batch was written follows in a batch of its own.
+    const { onTime, late } = await gatherSlot(sampling, timing, (record) => settle(at, [record]));
+    await settle(at, [...listings, ...onTime]);
+    await late;
+  };
+
+  const settle = async (at: number, records: SampleRecord[]): Promise<void> => {
+    for (const failed of records) {
+      if (failed.outcome === 'ok') continue;
       deps.log.warn(failed.outcome === 'missed' ? 'sample missed' : 'sample failed', {
         target: failed.target.name,
         outcome: failed.outcome,

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/handlers/observability.js';
+import { COLLECTOR_MEMORY_MB } from '../../functions/schedule/lambda.js';
 
 // The handler's own names: Powertools' `service` (the metrics' only dimension) and the EMF namespace.
 export { METRICS_NAMESPACE, SERVICE_NAME };
@@ -129,7 +130,7 @@ export class CollectorFunction extends NodejsFunction {
       // NODEJS_LATEST, so that a CDK upgrade never changes the runtime behind our back.
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? COLLECTOR_MEMORY_MB,
       timeout: props.timeout,
       role,
       logGroup,

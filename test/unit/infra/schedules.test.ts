@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Config } from '../../../functions/config/schema.js';
+import { COLLECTOR_MEMORY_MB, maxSamplesPerTick } from '../../../functions/schedule/lambda.js';
 import { parseDuration } from '../../../functions/time/duration.js';
 import {
   failureAlarmPeriodMinutes,
@@ -91,6 +92,21 @@ describe('planGroups', () => {
     expect(sizes(4)).toEqual([2, 2]);
     expect(sizes(6)).toEqual([3, 3]);
     expect(sizes(7)).toEqual([3, 2, 2]);
+  });
+
+  it('makes shards smaller than deploy.shardSize when a slot of that size would not fit in half the interval on Lambda', () => {
+    const [fast] = planGroups(configOf([{ interval: '5s', count: 200 }], { concurrency: 16 }));
+    const most = maxSamplesPerTick(5_000, { inFlight: 16, memoryMb: COLLECTOR_MEMORY_MB });
+    expect(most).toBeLessThan(200);
+    expect(fast?.shardSize).toBe(most);
+    expect(fast?.shards.every((shard) => shard.length <= most)).toBe(true);
+    expect(fast?.shards.flat()).toHaveLength(200);
+    // Less memory is less CPU: the CPU-bound estimate shrinks the shards further.
+    const wide = configOf([{ interval: '5s', count: 400 }], { concurrency: 64 });
+    const [small] = planGroups(wide, 128);
+    expect(small?.shardSize).toBeLessThan(planGroups(wide)[0]?.shardSize ?? 0);
+    const [minute] = planGroups(configOf([{ interval: '1m', count: 200 }]));
+    expect(minute?.shardSize).toBe(200);
   });
 
   it('gives every shard its own schedule id (Scheduler has one target per schedule): Every10s, Every10sShard2, …', () => {
