@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Target } from '../config/schema.js';
-import { isDiscovering } from '../discovery/target.js';
+import { isDiscovering } from '../providers/discovering.js';
 import { adapterFor } from '../providers/registry.js';
 import { chartBucketMs, chartSeries, computeTargetReport, type TargetInfo } from './compute.js';
 import { readFigures } from './figures.js';

@@ -1,8 +1,8 @@
 import type { InfluxConfig } from '../config/schema.js';
 import { concealBasic } from '../influx/open.js';
 import { basicAuthOf } from '../influx/writer.js';
-import type { RunSecrets } from '../run/credentials.js';
 import { type InfluxCredentials, parseInfluxCredentials } from '../secrets/credentials.js';
+import type { RunSecrets } from '../secrets/run-secrets.js';
 
 /** One row of a statement's answer: its time, its columns, and the tags of its series under `GROUP BY`. */
 export interface Row {
