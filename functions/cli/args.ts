@@ -42,12 +42,7 @@ Exit codes: 0 all samples taken and written, 1 a target failed or points were no
 
 /** Parses argv; a bad flag is a `ConfigError` (exit 2) that names it. */
 export function parseCollectArgs(argv: readonly string[]): CollectArgs {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
+  const { values } = parse(argv);
   if (values.help)
     return {
       check: false,
@@ -91,12 +86,19 @@ const COMMON_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsOptionsConfig;
 
-/** Parses a command's flags strictly (an unknown flag or a positional is an error), the common ones included. */
+/**
+ * Parses a command's flags strictly (an unknown flag or a positional is an error), the common ones included; a
+ * bad flag is a `ConfigError` (exit 2) that names it.
+ */
 export function parseFlags<T extends ParseArgsOptionsConfig>(argv: readonly string[], flags: T) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: { ...COMMON_FLAGS, ...flags },
-  });
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { ...COMMON_FLAGS, ...flags },
+    });
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
 }

@@ -50,12 +50,7 @@ Exit codes: 0 report written, 1 InfluxDB could not be queried, 2 bad flags or co
 
 /** Parses argv; a bad flag is a `ConfigError` (exit 2) that names it. */
 export function parseReportArgs(argv: readonly string[]): ReportArgs {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
+  const { values } = parse(argv);
   if (values.help)
     return {
       config: '',
