@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { createServer } from 'node:net';
 
 /**
@@ -28,4 +29,15 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
+}
+
+/** Starts `server` on a free loopback port and returns its base URL, `http://127.0.0.1:PORT` (no trailing slash). */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
+  return `http://127.0.0.1:${address.port}`;
 }

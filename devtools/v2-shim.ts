@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { listenOnLoopback } from './ports.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -89,14 +89,10 @@ export async function startV2Shim(influxUrl: string): Promise<V2Shim> {
       );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     failNext(faults) {
       injected.push(...faults);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../devtools/ports.js';
 
 /** A loopback AWS Secrets Manager that the real SDK v3 client can talk to. */
 export interface SecretsManagerStandIn {
@@ -69,14 +69,10 @@ export async function startSecretsManager(
       .catch(() => reply(res, new ApiError(400, 'SerializationException', 'Malformed JSON body')));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     set,
     remove(name) {
       secrets.delete(name);

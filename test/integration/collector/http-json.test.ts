@@ -2,13 +2,14 @@
  * The generic endpoint end to end: a loopback JSON server, the run, a real InfluxDB 1.6.7, the dashboard's own
  * panel queries and the report, with nothing in between that knows `http.json` by name.
  */
+
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
 import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { listenOnLoopback } from '../../../devtools/ports.js';
 import { runReportCli } from '../../../functions/cli/report.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { openInfluxWriter } from '../../../functions/influx/open.js';
@@ -44,8 +45,7 @@ beforeAll(async () => {
     response.writeHead(allowed ? 200 : 401, { 'content-type': 'application/json' });
     response.end(JSON.stringify(allowed ? STATS : { message: 'invalid api key' }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
-import { freePort } from '../../../devtools/ports.js';
+import { freePort, listenOnLoopback } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { httpGet, TransportError } from '../../../functions/http/get.js';
 import { LineProtocolPrinter } from '../../../functions/influx/dry-run.js';
@@ -151,8 +150,7 @@ describe('the HTTP edge', () => {
         response.writeHead(200).end('{}');
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await listenOnLoopback(server);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
+import { listenOnLoopback } from '../../../devtools/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -30,9 +30,8 @@ async function stallServer(): Promise<Stall> {
     for (const resolve of waiting) resolve();
     waiting = [];
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(server),
     arrivals,
     next: () => (arrivals.length > 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))),
     reset: () => {
@@ -50,9 +49,8 @@ async function answeringProvider(): Promise<{ url: string; close(): Promise<void
   const server = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' }).end('{"liveUser": 3, "queueUser": 1}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(server),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,8 +1,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../../../devtools/ports.js';
 import { DEFAULT_MAX_BODY_BYTES, httpGet, TransportError } from '../../../functions/http/get.js';
 import { failureOfTransport, shortMessage } from '../../../functions/providers/failures.js';
 import { OUTCOMES } from '../../../functions/providers/outcome.js';
@@ -421,8 +421,7 @@ let baseUrl: string;
 
 beforeAll(async () => {
   server = createServer((_req, res) => answer(res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  baseUrl = `${await listenOnLoopback(server)}/`;
 });
 
 afterAll(async () => {
