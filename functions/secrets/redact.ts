@@ -101,13 +101,6 @@ export class Scrubber {
   }
 }
 
-/** Replaces every given secret value in a text, in all its forms. */
-export function redact(text: string, secrets: Iterable<string>): string {
-  const scrubber = new Scrubber();
-  for (const secret of secrets) scrubber.add(secret);
-  return scrubber.scrub(text);
-}
-
 /** A log whose message and text attributes pass through `scrub` before they are written anywhere. */
 export function scrubbedLog(log: RunLog, scrub: (text: string) => string): RunLog {
   const clean = (attributes: Record<string, unknown>) =>
