@@ -75,6 +75,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(projectRoot, 'bench', 'results.json') },
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
+    'peer-rounds': { type: 'string' },
   },
 });
 /**
@@ -84,6 +85,12 @@ const { values: args } = parseArgs({
 const only = args.only;
 if (only !== undefined && only !== 'report' && only !== 'peer')
   throw new Error('--only: the sections that run alone are "report" and "peer"');
+/** `--peer-rounds N`: rounds per peer row (default 6, 4 with `--quick`). */
+const peerRounds = args['peer-rounds'] === undefined ? undefined : Number(args['peer-rounds']);
+if (peerRounds !== undefined && !(Number.isInteger(peerRounds) && peerRounds >= 2 && peerRounds <= 12))
+  throw new Error(
+    "--peer-rounds: expected a whole number from 2 to 12 (the handler's rounds fit in a minute's first 25 s)",
+  );
 const latencyMs = Number(args['latency-ms']);
 if (!Number.isFinite(latencyMs) || latencyMs <= 0)
   throw new Error('--latency-ms: expected a positive number of ms');
@@ -391,6 +398,7 @@ async function peerOnly(): Promise<void> {
       quick,
       progress,
       ...(profileDir ? { profileDir } : {}),
+      ...(peerRounds ? { rounds: peerRounds } : {}),
     });
     const checks = peerBudgets(peer);
     process.stdout.write(
@@ -471,6 +479,7 @@ async function main(): Promise<void> {
           quick,
           progress,
           ...(profileDir ? { profileDir } : {}),
+          ...(peerRounds ? { rounds: peerRounds } : {}),
         });
     const ticks = await measureTicks(bench);
     const handler = await measureHandler(bench, ticks);
