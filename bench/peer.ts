@@ -253,7 +253,11 @@ export async function measureCollector(
   hanging: boolean,
   rounds: number,
 ): Promise<PeerRow> {
-  const perRound = Array.from({ length: rounds }, () => roundOf(bench, size, hanging));
+  // The CLI's loop polls the same targets every interval, as collectd polls the same URLs: its rounds share one
+  // set of targets, told apart by their points' time. The handler's invocations stamp a one-minute target with
+  // its minute, so each of its rounds polls targets of its own (and pays for building their requests).
+  const shared = tool === 'cli' ? roundOf(bench, size, hanging) : undefined;
+  const perRound = Array.from({ length: rounds }, () => shared ?? roundOf(bench, size, hanging));
   let startAt = Date.now() + 1_000;
   if (tool === 'handler') {
     // The whole run within the first seconds of one minute (see HANDLER_WINDOW_MS).
@@ -279,7 +283,8 @@ export async function measureCollector(
       secretsFile: bench.secretsFile,
       database,
       concurrency: IN_FLIGHT,
-      rounds: perRound.map(({ targets }, round) => ({ startAt: startTimes[round] as number, targets })),
+      targets: (shared as Round).targets,
+      startAt: startTimes,
       lingerUntil,
     };
     child = await spawnNode(bench.scenario, spec, process.env, profiling, bench.work);
@@ -318,8 +323,11 @@ export async function measureCollector(
   }
   const healthy = hanging ? size - 1 : size;
   const count: RoundCount = async (round) => {
+    // A run stamps its points with the second it began in: rounds 2 s apart fall in different seconds.
+    const second = Math.floor((startTimes[round] as number) / 1000) * 1000;
+    const within = shared ? ` AND time >= ${instant(second)} AND time < ${instant(second + 1000)}` : '';
     const [row] = await bench.influxd.rows(
-      `SELECT count("live") FROM "concurrency" WHERE "round" = '${perRound[round]?.tag}' AND "target" !~ /-hang$/`,
+      `SELECT count("live") FROM "concurrency" WHERE "round" = '${perRound[round]?.tag}' AND "target" !~ /-hang$/${within}`,
       database,
     );
     return Number(row?.count ?? 0);

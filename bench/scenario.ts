@@ -222,30 +222,28 @@ async function writeScenario(spec: WriteSpec): Promise<WriteResult> {
 /** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
 async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
   const source = await FileSecretSource.load(spec.secretsFile);
-  const configs = spec.rounds.map((round) =>
-    parseConfig({
-      influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
-      concurrency: spec.concurrency,
-      maxInFlightPerAccount: spec.concurrency,
-      targets: round.targets,
-    }),
-  );
+  const config = parseConfig({
+    influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
+    concurrency: spec.concurrency,
+    maxInFlightPerAccount: spec.concurrency,
+    targets: spec.targets,
+  });
   // One writer for the process, a secrets memo per round: as the CLI's loop (`collectForever`) has them.
-  const sink = await openInfluxWriter(configs[0] as Config, new RunSecrets(source));
+  const sink = await openInfluxWriter(config, new RunSecrets(source));
+  const sampling = Math.max(...config.targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)));
   const running: Promise<RoundOutcome>[] = [];
-  for (const [index, round] of spec.rounds.entries()) {
-    await sleep(Math.max(0, round.startAt - Date.now()));
-    const config = configs[index] as Config;
+  for (const startAt of spec.startAt) {
+    await sleep(Math.max(0, startAt - Date.now()));
     running.push(
       (async () => {
         const now = Date.now();
         const secrets = new RunSecrets(source);
-        const sampling = Math.max(
-          ...config.targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)),
-        );
+        // The bench plays the scheduler: each round is stamped with the second it starts in, so that rounds 2 s
+        // apart of the same one-minute targets land as points of their own.
+        const at = Math.floor(startAt / 1000) * 1000;
         const summary = await collect(
           {
-            samples: planOnce(config.targets, now),
+            samples: config.targets.map((target) => ({ target, at })),
             waitForSchedule: false,
             stopSamplingAt: now + sampling,
             finishBy: now + sampling + writeReserveMs(config),

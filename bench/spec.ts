@@ -59,7 +59,10 @@ export interface RoundsSpec {
   secretsFile: string;
   database: string;
   concurrency: number;
-  rounds: { startAt: number; targets: object[] }[];
+  /** The targets every round polls, as the CLI's loop polls its config's targets every interval. */
+  targets: object[];
+  /** Epoch ms at which each round begins; each is stamped with the second it begins in. */
+  startAt: number[];
   /** Epoch ms before which the process does not end, so that it can be measured from outside until then. */
   lingerUntil: number;
 }

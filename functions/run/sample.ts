@@ -208,7 +208,7 @@ const preparedRequests = new WeakMap<Target, Prepared>();
 function preparedFor(adapter: AnyAdapter, target: Target, secretString: string): Prepared {
   const known = preparedRequests.get(target);
   if (known?.secretString === secretString) return known;
-  const credentials = parseCredentials(target.secret, secretString, credentialsSchemaOf(adapter, target));
+  const credentials = credentialsOf(adapter, target, secretString);
   const prepared: Prepared = {
     secretString,
     request: adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl),
@@ -216,6 +216,27 @@ function preparedFor(adapter: AnyAdapter, target: Target, secretString: string):
   };
   preparedRequests.set(target, prepared);
   return prepared;
+}
+
+/**
+ * Credentials parsed per schema and secret string: many targets share one secret (every project of an account),
+ * and a discovered project is a new target each run. Cleared beyond a few secrets, so rotated values do not pile up.
+ */
+const parsedCredentials = new WeakMap<object, Map<string, unknown>>();
+const MAX_PARSED_PER_SCHEMA = 32;
+
+function credentialsOf(adapter: AnyAdapter, target: Target, secretString: string): unknown {
+  const schema = credentialsSchemaOf(adapter, target);
+  let parsed = parsedCredentials.get(schema);
+  if (!parsed) {
+    parsed = new Map();
+    parsedCredentials.set(schema, parsed);
+  }
+  if (parsed.has(secretString)) return parsed.get(secretString);
+  const credentials = parseCredentials(target.secret, secretString, schema);
+  if (parsed.size >= MAX_PARSED_PER_SCHEMA) parsed.clear();
+  parsed.set(secretString, credentials);
+  return credentials;
 }
 
 async function fetchOnce(
