@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
@@ -8,6 +8,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { logicalIdOf } from './logical-ids.js';
 
 /** The key prefix the report handler writes under (`reports/2026-10/concurrency-report-2026-10.html`). */
 export const REPORT_PREFIX = 'reports/';
@@ -75,7 +76,7 @@ export class ReportBucket extends Bucket {
         resources: [this.arnForObjects(`${REPORT_PREFIX}*`)],
       }),
     );
-    const bucket = `<${Stack.of(this).getLogicalId(this.node.defaultChild as CfnBucket)}.Arn>`;
+    const bucket = `<${logicalIdOf(this.node.defaultChild as CfnBucket)}.Arn>`;
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucket}/${REPORT_PREFIX}*]`,
       reason: `Report objects are named by the month at run time (${REPORT_PREFIX}2026-10/…); the grant stops at the prefix.`,

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { logicalIdOf } from './logical-ids.js';
 
 /** The key prefixes `S3SpillStore` uses: failed batches, batches InfluxDB refused, carried state. */
 export const SPILL_PREFIXES = { spill: 'spill/', rejected: 'rejected/', state: 'state/' } as const;
@@ -74,7 +75,7 @@ export class SpillBucket extends Bucket {
     ];
     for (const statement of statements) policy.addToPrincipalPolicy(statement);
 
-    const bucket = `<${Stack.of(this).getLogicalId(this.node.defaultChild as CfnBucket)}.Arn>`;
+    const bucket = `<${logicalIdOf(this.node.defaultChild as CfnBucket)}.Arn>`;
     for (const prefix of Object.values(SPILL_PREFIXES)) {
       Validations.of(grantee).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}*]`,

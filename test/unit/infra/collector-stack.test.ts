@@ -377,7 +377,9 @@ describe('CollectorStack with the example config', () => {
   it('acknowledges only the cdk-nag findings it must, each with a written reason', () => {
     expect(acknowledgedRules(synthStack())).toEqual({
       'SpillBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
-      'ReportBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
+      'MonthlyReport/Bucket: AwsSolutions-S1': expect.stringMatching(
+        /server access logs would need a second bucket/,
+      ),
       'AlarmTopic: AwsSolutions-SNS2': expect.stringMatching(/CloudWatch alarms cannot publish/),
       'DeadLetterQueue: AwsSolutions-SQS3': expect.stringMatching(/itself the dead-letter queue/),
       'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/rejected/*]':
@@ -386,9 +388,8 @@ describe('CollectorStack with the example config', () => {
         expect.stringMatching(/prefix/),
       'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/state/*]':
         expect.stringMatching(/prefix/),
-      'ReportRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]': expect.stringMatching(
-        /named by the month at run time/,
-      ),
+      'MonthlyReport/FunctionRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]':
+        expect.stringMatching(/named by the month at run time/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<Collector9EBA7CF5.Arn>:*]':
         expect.stringMatching(/versions/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<ReportC847FC22.Arn>:*]': expect.stringMatching(/versions/),

@@ -16,10 +16,7 @@ const FIXTURE = join(import.meta.dirname, '../../fixtures/infra/logical-ids.json
 type Shape = { resources: string[]; outputs: string[] };
 
 /** The stack in the shapes a deployment can take: example config, VPC with and without a group, created secrets. */
-const VARIANTS: Record<
-  string,
-  [Record<string, unknown>, Partial<Omit<CollectorStackProps, 'config'>>]
-> = {
+const VARIANTS: Record<string, [Record<string, unknown>, Partial<Omit<CollectorStackProps, 'config'>>]> = {
   example: [EXAMPLE, { check: true, alarmEmail: 'ops@example.com' }],
   'vpc with security group': [
     EXAMPLE,
