@@ -389,7 +389,7 @@ describe('CollectorStack with the example config', () => {
       'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/state/*]':
         expect.stringMatching(/prefix/),
       'MonthlyReport/FunctionRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]':
-        expect.stringMatching(/named by the month at run time/),
+        expect.stringMatching(/named by the month \(reports\/2026-10\/…\) at run time/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<Collector9EBA7CF5.Arn>:*]':
         expect.stringMatching(/versions/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<ReportC847FC22.Arn>:*]': expect.stringMatching(/versions/),
