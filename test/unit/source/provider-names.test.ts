@@ -24,11 +24,10 @@ const SCENARIOS = [
 ];
 
 /**
- * Issue 13's report and dashboards derive from capabilities; what still names a provider there: the report's
- * `metered` key, kept one release as the alias of `plan` (the issue asks for it), and two dashboard comments that
- * quote provider pages. Remove these lines when the alias goes.
+ * The report's `metered` key, kept one release as the alias of `plan` (the issue asks for it). Remove this line
+ * when the alias goes.
  */
-const IN_FLIGHT = [/^functions\/report\/(model|compute)\.ts$/, /^dashboards\/src\/(alerts|influxql)\.ts$/];
+const IN_FLIGHT = [/^functions\/report\/(model|compute)\.ts$/];
 
 /**
  * The simulator's routes live in simulator/providers/<provider>/, but its core still names providers: the state
