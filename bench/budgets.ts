@@ -113,7 +113,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     measured: `${fixed(results.bundle.bytes / 1e6)} MB`,
     pass: results.bundle.bytes < BUDGETS.bundleBytes,
   });
-  checks.push(...peerBudgets(results));
+  checks.push(...peerBudgets(results.peer));
   const imported = results.coldImport.deployed.importMs;
   checks.push({
     budget: `cold import under ${BUDGETS.coldImportMs} ms`,
@@ -125,8 +125,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
 }
 
 /** The peer's budgets: CPU per sample and freshness against collectd, and the hanging target's cost. */
-function peerBudgets(results: BenchResults): BudgetCheck[] {
-  const { peer } = results;
+export function peerBudgets(peer: BenchResults['peer']): BudgetCheck[] {
   if ('skipped' in peer) {
     return [{ budget: 'peer comparison with collectd', measured: `skipped: ${peer.skipped}`, pass: true }];
   }

@@ -70,6 +70,8 @@ export interface PeerBench {
   handlerBundle: string;
   work: string;
   quick: boolean;
+  /** Rounds per row, the first a warm-up; more give a steadier CPU figure (`/proc` counts in 10 ms ticks). */
+  rounds?: number;
   progress: (message: string) => void;
   /** Where each collector process leaves a `--cpu-prof` profile (`peer-<tool>-<targets>.cpuprofile`). */
   profileDir?: string;
@@ -416,7 +418,7 @@ async function measureCollectd(
 /** Every peer row: collectd, the CLI's run and the handler at each size, then collectd and the CLI with one hanging. */
 export async function measurePeer(bench: PeerBench): Promise<PeerResults> {
   const sizes = bench.quick ? [100] : [100, 500];
-  const rounds = bench.quick ? 4 : 6;
+  const rounds = bench.rounds ?? (bench.quick ? 4 : 6);
   const rows: PeerRow[] = [];
   const report = (row: PeerRow): void => {
     rows.push(row);

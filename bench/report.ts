@@ -215,8 +215,7 @@ export function completeCell(row: PeerRow): string {
 }
 
 /** The peer comparison side by side: per size, collectd's row first, then the collector's, CPU as a ratio to it. */
-export function peerTable(results: BenchResults): string {
-  const { peer } = results;
+export function peerTable(peer: BenchResults['peer']): string {
   if ('skipped' in peer) return `skipped: ${peer.skipped}`;
   const collectdOf = (row: PeerRow): PeerRow | undefined =>
     peer.rows.find(

@@ -17,7 +17,7 @@ import { type Influxd, startInfluxd } from '../devtools/influxd.js';
 import { configSchema } from '../functions/config/schema.js';
 import { type Simulator, simulatorSecrets, startSimulator } from '../simulator/server.js';
 import { type SecretsManagerStandIn, startSecretsManager } from '../test/support/secrets-manager.js';
-import { type BudgetCheck, checkBudgets, reportBudgets } from './budgets.js';
+import { type BudgetCheck, checkBudgets, peerBudgets, reportBudgets } from './budgets.js';
 import { bundleEntry, runNode } from './child.js';
 import { COLLECTD_TYPES_DB, ensureCollectd } from './collectd.js';
 import {
@@ -75,12 +75,22 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(projectRoot, 'bench', 'results.json') },
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
+    'peer-rounds': { type: 'string' },
   },
 });
-/** `--only report`: the report section alone (its seeding takes a while; the rest of the bench is not needed). */
+/**
+ * `--only report` or `--only peer`: one section alone, with its budgets (the report's seeding takes a while; the
+ * peer's rounds are what a change to the run's CPU cost is measured by).
+ */
 const only = args.only;
-if (only !== undefined && only !== 'report')
-  throw new Error('--only: the one section that runs alone is "report"');
+if (only !== undefined && only !== 'report' && only !== 'peer')
+  throw new Error('--only: the sections that run alone are "report" and "peer"');
+/** `--peer-rounds N`: rounds per peer row (default 6, 4 with `--quick`). */
+const peerRounds = args['peer-rounds'] === undefined ? undefined : Number(args['peer-rounds']);
+if (peerRounds !== undefined && !(Number.isInteger(peerRounds) && peerRounds >= 2 && peerRounds <= 12))
+  throw new Error(
+    "--peer-rounds: expected a whole number from 2 to 12 (the handler's rounds fit in a minute's first 25 s)",
+  );
 const latencyMs = Number(args['latency-ms']);
 if (!Number.isFinite(latencyMs) || latencyMs <= 0)
   throw new Error('--latency-ms: expected a positive number of ms');
@@ -357,6 +367,64 @@ async function reportOnly(): Promise<void> {
   }
 }
 
+/** `--only peer`: collectd and the collector side by side, and the peer's budgets. */
+async function peerOnly(): Promise<void> {
+  const peerSkipped = ensureCollectd(progress);
+  if (peerSkipped) throw new Error(`--only peer: ${peerSkipped}`);
+  const work = await mkdtemp(join(tmpdir(), 'bench-peer-'));
+  const secrets = tempDir('collector-bench-secrets-');
+  let influxd: Influxd | undefined;
+  let secretsManager: SecretsManagerStandIn | undefined;
+  let simulator: Simulator | undefined;
+  try {
+    const [scenario, invoke, handlerBundle] = await Promise.all([
+      bundleEntry(projectRoot, 'scenario', profileDir ?? work),
+      bundleEntry(projectRoot, 'invoke', work),
+      buildHandler(projectRoot, join(work, 'handler')),
+    ]);
+    influxd = await startPeerInfluxd();
+    secretsManager = await startSecretsManager(simulatorSecrets());
+    simulator = await startSimulator({ host: PEER_SIMULATOR_HOST, latencyMs });
+    const peer = await measurePeer({
+      simulator,
+      latencyMs,
+      influxd,
+      secretsFile: secrets.file('secrets.json', simulatorSecrets()),
+      secretsManagerUrl: secretsManager.url,
+      scenario,
+      invoke,
+      handlerBundle: handlerBundle.file,
+      work,
+      quick,
+      progress,
+      ...(profileDir ? { profileDir } : {}),
+      ...(peerRounds ? { rounds: peerRounds } : {}),
+    });
+    const checks = peerBudgets(peer);
+    process.stdout.write(
+      `\n7. Against a real peer\n\n${peerTable(peer)}\n\nBudgets\n\n${budgetTable(checks)}\n`,
+    );
+    if (checks.some((check) => !check.pass)) process.exitCode = 1;
+  } finally {
+    await simulator?.close();
+    await secretsManager?.close();
+    await influxd?.stop();
+    secrets.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** influxd with the collectd listener the peer section writes through. */
+async function startPeerInfluxd(): Promise<Influxd> {
+  const influxd = await startInfluxd({
+    collectd: [
+      { database: PEER_DATABASES.collectd, typesDb: COLLECTD_TYPES_DB, batchTimeout: LISTENER_BATCH_TIMEOUT },
+    ],
+  });
+  for (const database of Object.values(PEER_DATABASES)) await influxd.createDatabase(database);
+  return influxd;
+}
+
 async function main(): Promise<void> {
   const began = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'collector-bench-'));
@@ -376,22 +444,8 @@ async function main(): Promise<void> {
     const peerSkipped = ensureCollectd(progress);
     if (peerSkipped) progress(`peer section skipped: ${peerSkipped}`);
     progress(`starting influxd, a Secrets Manager stand-in and simulators on ${SIMULATOR_HOSTS.join(', ')}`);
-    influxd = await startInfluxd(
-      peerSkipped
-        ? {}
-        : {
-            collectd: [
-              {
-                database: PEER_DATABASES.collectd,
-                typesDb: COLLECTD_TYPES_DB,
-                batchTimeout: LISTENER_BATCH_TIMEOUT,
-              },
-            ],
-          },
-    );
-    for (const database of [...Object.values(DATABASES), ...Object.values(PEER_DATABASES)]) {
-      await influxd.createDatabase(database);
-    }
+    influxd = peerSkipped ? await startInfluxd() : await startPeerInfluxd();
+    for (const database of Object.values(DATABASES)) await influxd.createDatabase(database);
     secretsManager = await startSecretsManager(simulatorSecrets());
     for (const host of [...SIMULATOR_HOSTS, PEER_SIMULATOR_HOST]) {
       simulators.push(await startSimulator({ host, latencyMs }));
@@ -425,6 +479,7 @@ async function main(): Promise<void> {
           quick,
           progress,
           ...(profileDir ? { profileDir } : {}),
+          ...(peerRounds ? { rounds: peerRounds } : {}),
         });
     const ticks = await measureTicks(bench);
     const handler = await measureHandler(bench, ticks);
@@ -542,9 +597,9 @@ function printReport(results: BenchResults, costs: CostLine[], budgets: BudgetCh
     "\n7. Against a real peer: collectd (curl_json, network plugin into InfluxDB's collectd listener) and the " +
       'collector, polling the same simulator in rounds one interval apart\n',
   );
-  out(peerTable(results));
+  out(peerTable(results.peer));
   out('\nBudgets\n');
   out(budgetTable(budgets));
 }
 
-await (only === 'report' ? reportOnly() : main());
+await (only === 'report' ? reportOnly() : only === 'peer' ? peerOnly() : main());

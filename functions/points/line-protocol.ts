@@ -15,6 +15,11 @@
  */
 
 const CONTROL = /\p{Cc}/gu;
+/**
+ * Text that no step of the rule and no escape changes: nearly every name and tag value. Testing for it first
+ * spares a point five replacements per tag (a tick writes ten tags per sample).
+ */
+const PLAIN = /^[\p{L}\p{N}_.:/@#+*!?~()[\]{}<>|&%$^'-]*$/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Steps 1 and 2 of the rule: the text of a string field as InfluxDB stores it. */
@@ -28,11 +33,13 @@ export function carriedName(text: string): string {
 }
 
 function escapeMeasurement(text: string): string {
+  if (PLAIN.test(text)) return text;
   return carriedName(text).replace(/[, ]/g, '\\$&');
 }
 
 /** Tag keys, tag values and field keys escape the same three characters. */
 function escapeKey(text: string): string {
+  if (PLAIN.test(text)) return text;
   return carriedName(text).replace(/[,= ]/g, '\\$&');
 }
 
@@ -77,7 +84,7 @@ export class LinePoint {
   toLineProtocol(): string {
     const byKey = (map: Map<string, string>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const tags = byKey(this.tags)
-      .filter(([, value]) => carriedName(value) !== '')
+      .filter(([, value]) => value !== '' && (PLAIN.test(value) || carriedName(value) !== ''))
       .map(([key, value]) => `,${escapeKey(key)}=${escapeKey(value)}`)
       .join('');
     const fields = byKey(this.fields)

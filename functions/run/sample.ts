@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
+import type { Target } from '../config/schema.js';
 import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
 import type { SampleRecord } from '../points/build.js';
 import { failureOfTransport, shortMessage } from '../providers/failures.js';
 import { adapterFor } from '../providers/registry.js';
-import { type AnyAdapter, credentialsSchemaOf, type Failure, type Sample } from '../providers/types.js';
+import {
+  type AnyAdapter,
+  credentialsSchemaOf,
+  type Failure,
+  type ProviderRequest,
+  type Sample,
+} from '../providers/types.js';
 import type { PlannedSample } from '../schedule/plan.js';
 import { parseCredentials } from '../secrets/credentials.js';
 import type { RunSecrets } from '../secrets/run-secrets.js';
@@ -94,10 +101,10 @@ export async function takeSample(
   }
 
   let secretString: string;
-  let credentials: unknown;
+  let prepared: Prepared;
   try {
     secretString = await context.secrets.get(target.secret);
-    credentials = parseCredentials(target.secret, secretString, credentialsSchemaOf(adapter, target));
+    prepared = preparedFor(adapter, target, secretString);
   } catch (error) {
     return record(configFailure(error));
   }
@@ -120,8 +127,8 @@ export async function takeSample(
       };
     }
     attempts++;
-    const account = adapter.accountOf?.(credentials);
-    const fetch = () => fetchOnce(adapter, planned, credentials, context);
+    const { request, account } = prepared;
+    const fetch = () => fetchOnce(adapter, target, request, context);
     return context.limitAccount ? context.limitAccount(account, fetch) : fetch();
   };
 
@@ -134,7 +141,7 @@ export async function takeSample(
           const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
           if (fresh !== undefined) {
             secretString = fresh;
-            credentials = parseCredentials(target.secret, fresh, credentialsSchemaOf(adapter, target));
+            prepared = preparedFor(adapter, target, fresh);
             result = await attempt();
           }
         }
@@ -185,13 +192,38 @@ function missedMessage({ target, at }: PlannedSample, reachedAt: number): string
   return `missed: the run reached this sample ${late} s after its scheduled time, after its ${target.interval / 1000} s window had closed`;
 }
 
+/** A target's request and provider account, as its credentials make them. */
+interface Prepared {
+  secretString: string;
+  request: ProviderRequest;
+  account: string | undefined;
+}
+
+/**
+ * The request of each target, kept while its secret is unchanged: adapters are pure, so the same target and the
+ * same secret make the same request, and parsing the secret and building the URL need not run per sample.
+ */
+const preparedRequests = new WeakMap<Target, Prepared>();
+
+function preparedFor(adapter: AnyAdapter, target: Target, secretString: string): Prepared {
+  const known = preparedRequests.get(target);
+  if (known?.secretString === secretString) return known;
+  const credentials = parseCredentials(target.secret, secretString, credentialsSchemaOf(adapter, target));
+  const prepared: Prepared = {
+    secretString,
+    request: adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl),
+    account: adapter.accountOf?.(credentials),
+  };
+  preparedRequests.set(target, prepared);
+  return prepared;
+}
+
 async function fetchOnce(
   adapter: AnyAdapter,
-  { target }: PlannedSample,
-  credentials: unknown,
+  target: Target,
+  request: ProviderRequest,
   { signal, get = httpGet }: Pick<SampleContext, 'signal' | 'get'>,
 ): Promise<Sample | Failure> {
-  const request = adapter.request(target, credentials, target.baseUrl ?? adapter.defaultBaseUrl);
   try {
     const response = await get(request, { timeoutMs: target.timeout, ...(signal ? { signal } : {}) });
     const parsed = adapter.parse(response, target);

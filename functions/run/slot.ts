@@ -5,22 +5,23 @@
  * is handed over on its own, to be written in a batch of its own.
  *
  * The write deadline follows from the healthy samples. Once all but the slowest twentieth (at least one) are
- * done, their median duration is what a healthy sample takes; each sample still out gets
- * {@link STRAGGLER_FACTOR} times that (at least 200 ms) from its own start (one still queued behind the concurrency bound, from
- * now). So a healthy straggler that began late is waited for, while a request that has been hanging since the
+ * done, the longest of the finished samples' durations is what a healthy sample may take: it grows with the
+ * provider's spread and with a busy machine's scheduling noise alike. Each sample still out gets
+ * {@link STRAGGLER_FACTOR} times that (at least {@link MIN_ALLOWANCE_MS}) from its own start (one still queued
+ * behind the concurrency bound, from now). So a healthy straggler that began late is waited for, while a request that has been hanging since the
  * slot began is not: the batch goes as soon as only such requests are left. Half the slot's shortest interval
  * (`latestAt`) caps it: the batch is out before the same targets' next slot begins.
  */
 
 /** Share of a slot's samples the bulk leaves out: those the batch may go without once the bulk is done. */
 export const STRAGGLER_SHARE = 0.05;
-/** How many typical sample durations a sample still out may take, from its start, before the batch leaves it. */
+/** How many times the slowest finished sample's duration one still out may take, from its start, before the batch leaves it. */
 export const STRAGGLER_FACTOR = 1.5;
 /**
- * The least time, in ms, a sample still out gets from its start: against fast local answers a busy machine's
- * scheduling noise is larger than the samples' durations, and a healthy sample cut off costs a write of its own.
+ * The least time, in ms, a sample still out gets from its start: a few event-loop turns, so that answers of a
+ * millisecond or two do not leave a sample behind that is merely being parsed.
  */
-export const MIN_ALLOWANCE_MS = 200;
+export const MIN_ALLOWANCE_MS = 50;
 
 export interface SlotTiming {
   /** Epoch ms at which the run reached the slot and its samples began. */
@@ -53,16 +54,16 @@ export function bulkOf(size: number): number {
 
 /**
  * The write deadline once the bulk is done: each sample still out may take {@link STRAGGLER_FACTOR} times the
- * typical duration (at least {@link MIN_ALLOWANCE_MS}) from its start (`undefined`: not started, counted from
- * `now`); never past `latestAt`.
+ * slowest finished sample's duration (at least {@link MIN_ALLOWANCE_MS}) from its start (`undefined`: not
+ * started, counted from `now`); never past `latestAt`.
  */
 export function writeDeadlineOf(
   timing: SlotTiming,
-  typicalMs: number,
+  slowestMs: number,
   pendingStarts: readonly (number | undefined)[],
 ): number {
   const now = timing.now();
-  const allowance = Math.max(MIN_ALLOWANCE_MS, STRAGGLER_FACTOR * typicalMs);
+  const allowance = Math.max(MIN_ALLOWANCE_MS, STRAGGLER_FACTOR * slowestMs);
   let deadline = now;
   for (const start of pendingStarts) deadline = Math.max(deadline, (start ?? now) + allowance);
   return Math.min(timing.latestAt, deadline);
@@ -78,7 +79,7 @@ export function gatherSlot<T>(
   onLate: (sample: T) => Promise<void>,
 ): Promise<GatheredSlot<T>> {
   const onTime: T[] = [];
-  const durations: number[] = [];
+  let slowest = 0;
   const done = new Set<number>();
   const bulk = bulkOf(samples.length);
   let released = false;
@@ -99,9 +100,8 @@ export function gatherSlot<T>(
     else timer = setTimeout(release, wait);
   };
   const rearm = (): void => {
-    const typical = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
     const pending = samples.filter((_, index) => !done.has(index)).map((sample) => sample.startedAt());
-    armAt(writeDeadlineOf(timing, typical, pending));
+    armAt(writeDeadlineOf(timing, slowest, pending));
   };
   const late = Promise.all(
     samples.map((sample, index) =>
@@ -109,7 +109,7 @@ export function gatherSlot<T>(
         if (released) return onLate(value);
         done.add(index);
         onTime.push(value);
-        durations.push(timing.now() - (sample.startedAt() ?? timing.reachedAt));
+        slowest = Math.max(slowest, timing.now() - (sample.startedAt() ?? timing.reachedAt));
         if (onTime.length === samples.length) release();
         else if (onTime.length >= bulk) rearm();
         return undefined;

@@ -62,7 +62,7 @@ describe('bulkOf', () => {
 
 describe('writeDeadlineOf', () => {
   const timing = { reachedAt: 1_000, latestAt: 31_000, now: () => 2_000 };
-  it('gives each sample still out the straggler factor times the typical duration from its start', () => {
+  it('gives each sample still out the straggler factor times the slowest finished duration from its start', () => {
     expect(writeDeadlineOf(timing, 200, [1_950, 1_990])).toBe(1_990 + STRAGGLER_FACTOR * 200);
   });
   it('gives at least the minimum allowance, against fast answers on a busy machine', () => {
@@ -111,7 +111,7 @@ describe('gatherSlot', () => {
     expect(gathered.onTime).not.toContain(99);
   });
 
-  it('waits for a healthy straggler that started late, within its typical duration', async () => {
+  it('waits for a healthy straggler that started late, within the slowest finished duration', async () => {
     const early = Array.from({ length: 19 }, () => controlled<string>());
     const straggler = controlled<string>(false);
     const { gathering, late, isDone } = gather([...early, straggler]);
