@@ -32,7 +32,8 @@ import { CollectorAlarms } from './constructs/collector-alarms.js';
 import { CollectorFunction } from './constructs/collector-function.js';
 import { CollectorSecrets } from './constructs/collector-secrets.js';
 import { DeployCheck } from './constructs/deploy-check.js';
-import { ReportBucket } from './constructs/report-bucket.js';
+import { logicalIdOf } from './constructs/logical-ids.js';
+import { MonthlyReport } from './constructs/monthly-report.js';
 import { SpillBucket } from './constructs/spill-bucket.js';
 import type { NetworkContext } from './context.js';
 import { logRetentionOf } from './retention.js';
@@ -49,11 +50,6 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLER_ENTRY = fileURLToPath(new URL('../functions/handlers/collect.ts', import.meta.url));
 const REPORT_ENTRY = fileURLToPath(new URL('../functions/handlers/report.ts', import.meta.url));
 const CHECK_ENTRY = fileURLToPath(new URL('../functions/handlers/check.ts', import.meta.url));
-
-/** The monthly report's schedule: 02:00 UTC on the 1st (`cron(0 2 1 * ? *)`); the stack says why then. */
-export const REPORT_SCHEDULE = ScheduleExpression.cron({ minute: '0', hour: '2', day: '1' });
-/** The report handler's Powertools `service` (its Logger names itself so; the variable keeps them alike). */
-const REPORT_SERVICE_NAME = 'concurrency-report';
 
 export interface CollectorStackProps extends StackProps {
   /** The validated config: targets, InfluxDB, and the `deploy` section. */
@@ -130,40 +126,6 @@ export class CollectorStack extends Stack {
       required.map((secret) => secret.name),
     );
 
-    // The monthly report: last month's figures from InfluxDB, as HTML and CSV, into a bucket of its own.
-    const reportBucket = new ReportBucket(this, 'ReportBucket');
-    const reportFn = new CollectorFunction(this, 'Report', {
-      entry: REPORT_ENTRY,
-      projectRoot: PROJECT_ROOT,
-      configFile: props.configFile,
-      description:
-        "Writes last month's concurrency report (HTML and CSV) from InfluxDB to the reports bucket",
-      roleDescription:
-        'Runs the monthly concurrency report: reads the InfluxDB token, writes reports/ of its bucket',
-      // InfluxDB computes the figures and the report reads one row per figure, so memory no longer grows with the
-      // month; Vega renders a chart per target. `npm run bench` measures the peak of a month of 20 targets at
-      // 10 s made as this function makes it (docs/performance.md): well under 512 MB. Most of the time is
-      // InfluxDB's, so more memory (and CPU) would buy little; 5 minutes leave room for a slow InfluxDB.
-      memorySize: 512,
-      timeout: Duration.minutes(5),
-      logRetention,
-      onFailure: new SqsDestination(deadLetterQueue),
-      // Unlike a collector run, a report can be made again at any time with the same result (same period from
-      // the event's time, same object keys, overwritten): Lambda retries a failed one twice, and an event may
-      // wait out throttling for hours.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      environment: { REPORT_BUCKET: reportBucket.bucketName, POWERTOOLS_SERVICE_NAME: REPORT_SERVICE_NAME },
-      // It reads InfluxDB, so it goes where the collector goes, in the collector's security group: whatever
-      // lets the collector into InfluxDB lets the report in too.
-      ...(network
-        ? { network: { ...network, securityGroups: network.securityGroups ?? fn.connections.securityGroups } }
-        : {}),
-    });
-    reportBucket.grantReportWrite(reportFn.role as Role);
-    // The InfluxDB token only: a report never calls a provider, so it may not read their keys.
-    if (config.influx.tokenSecret) secrets.grantRead(reportFn, [config.influx.tokenSecret]);
-
     // One schedule group per stack, so two stacks side by side never share one; deleted with the stack.
     const scheduleGroup = new ScheduleGroup(this, 'Schedules', { removalPolicy: RemovalPolicy.DESTROY });
     // One role for every schedule: it may invoke the two functions and send to the dead-letter queue.
@@ -172,32 +134,31 @@ export class CollectorStack extends Stack {
       description:
         'EventBridge Scheduler: invokes the collector and report functions, dead letters to the queue',
     });
-    for (const invoked of [fn, reportFn]) {
-      const arn = `<${this.getLogicalId(invoked.node.defaultChild as CfnFunction)}.Arn>`;
+    const report = new MonthlyReport(this, 'MonthlyReport', {
+      entry: REPORT_ENTRY,
+      projectRoot: PROJECT_ROOT,
+      configFile: props.configFile,
+      logRetention,
+      deadLetterQueue,
+      // It reads InfluxDB, so it goes where the collector goes, in the collector's security group: whatever
+      // lets the collector into InfluxDB lets the report in too.
+      ...(network
+        ? { network: { ...network, securityGroups: network.securityGroups ?? fn.connections.securityGroups } }
+        : {}),
+      secrets,
+      ...(config.influx.tokenSecret ? { tokenSecret: config.influx.tokenSecret } : {}),
+      scheduleGroup,
+      schedulerRole,
+    });
+
+    for (const invoked of [fn, report.fn]) {
+      const arn = `<${logicalIdOf(invoked.node.defaultChild as CfnFunction)}.Arn>`;
       Validations.of(schedulerRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${arn}:*]`,
         reason:
           "CDK's Lambda grant also covers the function's versions and aliases (`<arn>:*`); nothing else.",
       });
     }
-
-    // 02:00 UTC on the 1st: the month's last samples were written within a minute of midnight, and spilled
-    // batches have had two hours of runs to be replayed. Scheduler retries only an invocation it could not hand
-    // to Lambda; failed runs are Lambda's to retry (above). The scheduled time picks the month, so a late
-    // delivery still reports the month before.
-    const reportSchedule = new Schedule(this, 'MonthlyReport', {
-      description: "On the 1st at 02:00 UTC: last month's concurrency report to the reports bucket",
-      schedule: REPORT_SCHEDULE,
-      scheduleGroup,
-      timeWindow: TimeWindow.off(),
-      target: new LambdaInvoke(reportFn, {
-        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(24),
-        deadLetterQueue,
-        role: schedulerRole,
-      }),
-    });
 
     // Overlap: a schedule fires once per interval (once a minute at most) and each run owns the sample times of
     // its own tick, so two runs of a shard never poll the same tick, and a failed or late run is never repeated
@@ -244,7 +205,7 @@ export class CollectorStack extends Stack {
 
     const alarms = new CollectorAlarms(this, 'Alarms', {
       fn,
-      reportFn,
+      reportFn: report.fn,
       deadLetterQueue,
       topic,
       failurePeriodMinutes: failureAlarmPeriodMinutes(groups),
@@ -300,22 +261,6 @@ export class CollectorStack extends Stack {
     new CfnOutput(this, 'AlarmSpillAge', { value: alarms.spillAge.alarmName });
     new CfnOutput(this, 'AlarmHeartbeat', { value: alarms.heartbeat.alarmName });
     new CfnOutput(this, 'AlarmMissedSamples', { value: alarms.missedSamples.alarmName });
-    new CfnOutput(this, 'ReportFunctionName', {
-      value: reportFn.functionName,
-      description: 'The monthly report function',
-    });
-    new CfnOutput(this, 'ReportLogGroupName', {
-      value: reportFn.logGroup.logGroupName,
-      description: "The report function's logs",
-    });
-    new CfnOutput(this, 'ReportBucketName', {
-      value: reportBucket.bucketName,
-      description: 'Monthly reports: reports/<yyyy-mm>/concurrency-report-<yyyy-mm>.html and .csv',
-    });
-    new CfnOutput(this, 'ReportScheduleName', {
-      value: reportSchedule.scheduleName,
-      description: `${REPORT_SCHEDULE.expressionString}: the report of the month before`,
-    });
   }
 
   private network(context: NetworkContext) {

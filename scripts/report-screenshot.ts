@@ -12,19 +12,16 @@ import { launchChromium } from '../devtools/chromium.js';
 import { tempDir } from '../devtools/files.js';
 import { startInfluxd } from '../devtools/influxd.js';
 import { parseConfig } from '../functions/config/load.js';
+import { adapterFor } from '../functions/providers/registry.js';
 import { buildReport } from '../functions/report/build.js';
 import { withComparison } from '../functions/report/period.js';
 import { InfluxReader } from '../functions/report/query.js';
 import { renderHtml } from '../functions/report/render/html.js';
 import { renderTable } from '../functions/report/render/table.js';
-import { simulatorConfig } from '../simulator/config.js';
-import { demandAt, liveUsers, messagesUsedSince, utcMonthBounds } from '../simulator/curves.js';
-import {
-  IMKIT_TYPICAL_PEAK,
-  METERED_APP_ID,
-  METERED_TYPICAL_PEAK,
-  STREAMPIXEL_CAPACITY,
-} from '../simulator/server.js';
+import { parseDuration } from '../functions/time/duration.js';
+import { type SimulatorCollectorConfig, simulatorConfig } from '../simulator/config.js';
+import type { SimulatedProvider } from '../simulator/core.js';
+import { simulatedProviderOf } from '../simulator/providers/index.js';
 
 const DATABASE = 'concurrency';
 const PERIOD = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };
@@ -32,7 +29,8 @@ const PERIOD = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };
 const SEED_FROM = PERIOD.from - (PERIOD.to - PERIOD.from);
 /** A collector outage, to show what a gap looks like. */
 const OUTAGE = { from: Date.UTC(2026, 9, 12, 3), to: Date.UTC(2026, 9, 12, 7) };
-const PLAN_MAX_CONNECTIONS = 1000;
+/** The simulator the report's config names: only its targets' names, endpoints and projects matter here. */
+const SIMULATOR_URL = 'http://127.0.0.1:8787';
 const OUTPUT = fileURLToPath(new URL('../docs/report.png', import.meta.url));
 
 interface Series {
@@ -41,51 +39,21 @@ interface Series {
   fields: (time: number) => Record<string, number>;
 }
 
-/** The simulator's four targets, sampled the way the collector would, as line-protocol generators. */
-function simulatedSeries(): Series[] {
-  const sp = (target: string, endpoint: string, project: string, intervalMs: number, extra = ''): Series => ({
-    tags: `${extra}endpoint=${endpoint},project=${project},provider=streampixel,target=${target}`,
-    intervalMs,
-    fields: (time) => {
-      const { live, queued } = liveUsers(project, time, STREAMPIXEL_CAPACITY);
-      return { live, queued };
-    },
+/** The simulator's ready-made targets, sampled the way the collector would, as line-protocol generators. */
+function simulatedSeries(config: SimulatorCollectorConfig): Series[] {
+  return config.targets.map((target) => {
+    const { provider } = adapterFor(target.endpoint);
+    const { project, fieldsAt } = (simulatedProviderOf(provider) as SimulatedProvider<never>).series(target);
+    const tags = { ...target.tags, endpoint: target.endpoint, project, provider, target: target.name };
+    return {
+      tags: Object.entries(tags)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
+      intervalMs: parseDuration(target.interval) as number,
+      fields: fieldsAt,
+    };
   });
-  let peak = 0;
-  let periodStart = 0;
-  return [
-    sp('eu-prod', 'streampixel.liveStats', '64f1c0ffee0001', 10_000, 'env=prod,'),
-    sp('eu-prod-users', 'streampixel.userStats', '64f1c0ffee0002', 30_000),
-    {
-      tags: 'endpoint=imkit.connectionCount,project=127.0.0.1,provider=imkit,target=chat',
-      intervalMs: 30_000,
-      fields: (time) => ({ live: demandAt('imkit:acme', time, IMKIT_TYPICAL_PEAK) }),
-    },
-    {
-      tags: `endpoint=metered.usage,project=${METERED_APP_ID},provider=metered,target=signalling`,
-      intervalMs: 60_000,
-      fields: (time) => {
-        const { startUnix, endUnix } = utcMonthBounds(time);
-        if (startUnix !== periodStart) {
-          periodStart = startUnix;
-          peak = 0;
-        }
-        const live = demandAt(`metered:${METERED_APP_ID}`, time, METERED_TYPICAL_PEAK);
-        peak = Math.max(peak, live);
-        return {
-          live,
-          period_peak: peak,
-          messages_used: messagesUsedSince(startUnix * 1000, time),
-          overage_messages: 0,
-          overage_connections: Math.max(0, peak - PLAN_MAX_CONNECTIONS),
-          plan_max_connections: PLAN_MAX_CONNECTIONS,
-          plan_max_messages: 5_000_000,
-          period_start: startUnix,
-          period_end: endUnix,
-        };
-      },
-    },
-  ];
 }
 
 async function main(): Promise<void> {
@@ -94,7 +62,8 @@ async function main(): Promise<void> {
   try {
     await influxd.createDatabase(DATABASE);
     let points = 0;
-    for (const series of simulatedSeries()) {
+    const simulated = simulatorConfig(SIMULATOR_URL, { url: influxd.url, apiVersion: 1, database: DATABASE });
+    for (const series of simulatedSeries(simulated)) {
       let batch: string[] = [];
       for (let time = SEED_FROM; time < PERIOD.to; time += series.intervalMs) {
         if (time >= OUTAGE.from && time < OUTAGE.to) continue;
@@ -113,9 +82,7 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`seeded ${points} points of the simulator's curves into ${influxd.url}\n`);
 
-    const config = parseConfig(
-      simulatorConfig('http://127.0.0.1:8787', { url: influxd.url, apiVersion: 1, database: DATABASE }),
-    );
+    const config = parseConfig(simulated);
     const reader = new InfluxReader(config.influx, {});
     const report = await buildReport(config.targets, withComparison(PERIOD, 'month'), reader, {
       charts: true,

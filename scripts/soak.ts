@@ -30,7 +30,7 @@ import type { PlannedSample } from '../functions/schedule/plan.js';
 import { RunSecrets } from '../functions/secrets/run-secrets.js';
 import type { SecretSource } from '../functions/secrets/source.js';
 import { DirectorySpillStore } from '../functions/spill/directory.js';
-import { SIMULATOR_SECRET_NAMES, simulatorSecrets } from '../simulator/config.js';
+import { type SimulatorTarget, simulatorConfig, simulatorSecrets } from '../simulator/config.js';
 import { type Simulator, startSimulator } from '../simulator/server.js';
 
 const MINUTE = 60_000;
@@ -95,43 +95,38 @@ interface Candidate {
   chance: number;
 }
 
+/** Error ids polled in place of a project id, with their chance: a flaky project often, a throttled one rarely. */
+const FAULTS = [
+  { name: 'flaky', id: 'err-flaky', chance: 0.8 },
+  { name: 'flaky-users', id: 'err-flaky', chance: 0.5 },
+  { name: 'broken', id: 'err-500', chance: 0.4 },
+  { name: 'proxy-page', id: 'err-html', chance: 0.4 },
+  { name: 'throttled', id: 'err-429', chance: 0.1 },
+] as const;
+
+/**
+ * The simulator's ready-made targets, each polled most ticks (the first nearly every one), then the error ids,
+ * each on the ready-made targets that name a project, in turn.
+ */
 function candidates(simulatorUrl: string): Candidate[] {
-  const sp = SIMULATOR_SECRET_NAMES.streampixel;
-  const streampixel = (name: string, endpoint: string, projectId: string, chance: number): Candidate => ({
-    target: { name, endpoint, projectId, baseUrl: simulatorUrl, secret: sp, interval: '1m', timeout: '2s' },
+  const poll = { interval: '1m', timeout: '2s' };
+  const ready = simulatorConfig(simulatorUrl).targets;
+  const healthy = ready.map((target, index) => ({
+    target: { ...target, ...poll, tags: undefined },
+    chance: index === 0 ? 0.95 : 0.9,
+  }));
+  const named = ready.filter((target) => target.projectId !== undefined);
+  const faulty = FAULTS.map(({ name, id, chance }, index) => ({
+    target: {
+      ...(named[index % named.length] as SimulatorTarget),
+      ...poll,
+      name,
+      projectId: id,
+      tags: undefined,
+    },
     chance,
-  });
-  return [
-    streampixel('eu-prod', 'streampixel.liveStats', '64f1c0ffee0001', 0.95),
-    streampixel('eu-prod-users', 'streampixel.userStats', '64f1c0ffee0002', 0.9),
-    {
-      target: {
-        name: 'chat',
-        endpoint: 'imkit.connectionCount',
-        baseUrl: `${simulatorUrl}/imkit/acme`,
-        secret: SIMULATOR_SECRET_NAMES.imkit,
-        interval: '1m',
-        timeout: '2s',
-      },
-      chance: 0.9,
-    },
-    {
-      target: {
-        name: 'signalling',
-        endpoint: 'metered.usage',
-        baseUrl: simulatorUrl,
-        secret: SIMULATOR_SECRET_NAMES.metered,
-        interval: '1m',
-        timeout: '2s',
-      },
-      chance: 0.9,
-    },
-    streampixel('flaky', 'streampixel.liveStats', 'err-flaky', 0.8),
-    streampixel('flaky-users', 'streampixel.userStats', 'err-flaky', 0.5),
-    streampixel('broken', 'streampixel.liveStats', 'err-500', 0.4),
-    streampixel('proxy-page', 'streampixel.userStats', 'err-html', 0.4),
-    streampixel('throttled', 'streampixel.liveStats', 'err-429', 0.1),
-  ];
+  }));
+  return [...healthy, ...faulty];
 }
 
 const FAULT_KINDS: readonly WriteFault[] = [503, 500, 'reset', 'stall'];

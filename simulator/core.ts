@@ -2,28 +2,21 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EndpointId } from '../functions/providers/registry.js';
-import type { SimulatorCredentials } from './config.js';
-import type { SimulatedProject } from './listing.js';
+import type { ListingEndpoint, SimulatedProject, SimulatorCredentials } from './providers/account.js';
+
+/** The registry's endpoint ids (those the simulator serves), plus the one both project listings record under. */
+export type SimulatedEndpoint = EndpointId | ListingEndpoint;
 
 /**
- * The registry's endpoint ids (those the simulator serves), plus `streampixel.projects` for both Streampixel
- * project listings (`projects-status` and the paginated `projects`).
- */
-export type SimulatedEndpoint = EndpointId | 'streampixel.projects';
-
-/**
- * Which Streampixel project listings exist: both, or only the paginated one, as in the API's older
- * version (where `projects-status` is a 404).
+ * Which project listings exist: both (all at once and paginated), or only the paginated one, as in the
+ * listing provider's older API version (where the other is a 404).
  */
 export type SimulatorListing = 'both' | 'paginated-only';
 
 /** One response the simulator sent, as it went on the wire. */
 export interface ServedSample {
   endpoint: SimulatedEndpoint;
-  /**
-   * Streampixel project id, IMKit app name, or Metered app id ('' when the key was not recognised);
-   * always '' for a project listing.
-   */
+  /** The project (or app) the request was for, '' when its key was not recognised; always '' for a listing. */
   project: string;
   /** The simulator clock (`options.now`) when the response was sent. */
   at: number;
@@ -55,7 +48,6 @@ export interface State {
   maxInFlight: number;
   /** Requests seen per flaky/blip key, to alternate failure and success. */
   counters: Map<string, number>;
-  metered: { periodStartUnix: number; peak: number; sampledUntilMs: number } | undefined;
   projects: SimulatedProject[];
   listing: SimulatorListing;
   /** Status both listings answer instead of a listing, set by `failListing`. */
@@ -63,6 +55,7 @@ export interface State {
   listingRequests: number;
   /** `addProject` calls so far, to name the next default project. */
   addedProjects: number;
+  /** Requests being handled per account (see {@link SimulatedProvider.account}). */
   inFlightByUser: Map<string, number>;
   maxInFlightByUser: Map<string, number>;
 }
@@ -114,8 +107,8 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
 }
 
 /**
- * Answers a Streampixel project id or IMKit app name: a reserved `err-*` id produces its failure,
- * anything else the provider's success.
+ * Answers a project id or app name: a reserved `err-*` id produces its failure, anything else the provider's
+ * success.
  */
 export async function answerWithFaults(
   state: State,
@@ -158,3 +151,43 @@ export const NOT_FOUND: Reply = json(404, { message: 'Not found' });
 
 /** One provider's routes: the answer to a request on one of its paths, or `undefined` for any other path. */
 export type Router = (state: State, req: IncomingMessage, url: URL) => Routed | undefined;
+
+/** One collector target, in the collector's configuration format. */
+export interface SimulatorTarget {
+  name: string;
+  endpoint: EndpointId;
+  projectId?: string;
+  baseUrl: string;
+  secret: string;
+  interval: string;
+  tags?: Record<string, string>;
+}
+
+/** What one provider folder gives the simulator: its routes, and its part of the ready-made config. */
+export interface SimulatedProvider<Credentials> {
+  route: Router;
+  /** The credentials the simulator accepts unless told otherwise. None of them is a real key. */
+  credentials: Credentials;
+  /** The secret its targets in the ready-made config name. */
+  secretName: string;
+  /** The JSON that secret holds for these credentials. */
+  secret(credentials: Credentials): Record<string, string>;
+  /** Its targets in the ready-made config, polling a simulator at `base` (no trailing slash). */
+  targets(base: string): SimulatorTarget[];
+  /**
+   * The demand a target of this provider peaks at on a weekday evening at average scale (for a provider that
+   * queues, its capacity, which demand exceeds by a third): for scenarios that draw their own curves.
+   */
+  typicalPeak: number;
+  /**
+   * What the collector would write for `target` (one of {@link targets}) at any time, read off the same curves
+   * as the routes, without a server: for seeding InfluxDB with what polling would have given. Calls must come
+   * in time order (a period's running peak is carried from one to the next).
+   */
+  series(target: SimulatorTarget): { project: string; fieldsAt(time: number): Record<string, number> };
+  /**
+   * The account a request is for, when the provider limits concurrent requests per account: the simulator
+   * records the highest number in flight per account (`maxInFlightByUser`).
+   */
+  account?(req: IncomingMessage, url: URL): string | undefined;
+}

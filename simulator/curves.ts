@@ -14,10 +14,8 @@ const NOISE_AMPLITUDE = 0.2;
 /** Range of the per-seed scale factor, so that two projects do not draw identical curves. */
 const SCALE_MIN = 0.85;
 const SCALE_SPAN = 0.4;
-/** Metered messages per second: ~4 M in a 31-day month, below the 5 M plan cap. */
-const MESSAGES_PER_SECOND = 1.5;
 
-/** Streampixel sessions and queue at one instant. */
+/** Sessions and queue at one instant, for a provider whose users wait when capacity is full. */
 export interface LiveUsers {
   live: number;
   queued: number;
@@ -111,7 +109,7 @@ export function demandAt(seedKey: string, atMs: number, typicalPeak: number): nu
 }
 
 /**
- * Streampixel-style live sessions and queue: sessions are capped by `capacity` and the rest wait.
+ * Live sessions and queue: sessions are capped by `capacity` and the rest wait.
  * Demand peaks at about 1.1–1.6 × capacity, so queues form at the evening peak and nowhere else.
  *
  * @returns integers >= 0, `queued` > 0 only when demand exceeds `capacity`.
@@ -129,12 +127,6 @@ export function utcMonthBounds(atMs: number): PeriodBounds {
   const start = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1);
   const end = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
   return { startUnix: start / 1000, endUnix: end / 1000 };
-}
-
-/** Messages sent since the period started: grows monotonically with time, 0 before the start. */
-export function messagesUsedSince(periodStartMs: number, atMs: number): number {
-  const elapsedSeconds = Math.max(0, (atMs - periodStartMs) / 1000);
-  return Math.floor(elapsedSeconds * MESSAGES_PER_SECOND);
 }
 
 /**

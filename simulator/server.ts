@@ -1,8 +1,7 @@
 /**
- * A loopback HTTP simulator of the four stats endpoints (Streampixel liveStats/userStats, IMKit
- * connection-count, Metered usage) and of Streampixel's two project listings, so that the collector
- * can be run and tested end to end without real accounts. Figures come from the deterministic curves
- * in `curves.ts`, projects from `listing.ts`; every documented error and every transport failure is
+ * A loopback HTTP simulator of the providers' stats endpoints and project listings (one folder each under
+ * `providers/`), so that the collector can be run and tested end to end without real accounts. Figures come
+ * from the deterministic curves in `curves.ts`; every documented error and every transport failure is
  * reachable through a reserved project id, app name or key suffix (see README.md).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -19,25 +18,24 @@ import {
   RESET,
   type Reply,
   type Routed,
-  type Router,
   type ServedSample,
   type SimulatorListing,
   type State,
 } from './core.js';
-import type { SimulatedProject } from './listing.js';
-import { assertUniqueIds, DEFAULT_SIMULATOR_PROJECTS, newProject } from './listing.js';
-import { routeImkit } from './providers/imkit/routes.js';
-import { routeMetered } from './providers/metered/routes.js';
-import { routeStreampixel, streampixelUser } from './providers/streampixel/routes.js';
+import {
+  assertUniqueIds,
+  DEFAULT_SIMULATOR_PROJECTS,
+  LISTING_ENDPOINT,
+  newProject,
+  SIMULATED_PROVIDERS,
+  SIMULATED_TAGS,
+  type SimulatedProject,
+} from './providers/index.js';
 
 export type { SimulatorCollectorConfig, SimulatorCredentials, SimulatorTarget } from './config.js';
 export { DEFAULT_SIMULATOR_CREDENTIALS, simulatorConfig, simulatorSecrets } from './config.js';
 export type { ServedSample, SimulatedEndpoint, SimulatorListing } from './core.js';
-export type { SimulatedProject } from './listing.js';
-export { DEFAULT_SIMULATOR_PROJECTS } from './listing.js';
-export { IMKIT_TYPICAL_PEAK } from './providers/imkit/routes.js';
-export { METERED_APP_ID, METERED_TYPICAL_PEAK } from './providers/metered/routes.js';
-export { STREAMPIXEL_CAPACITY } from './providers/streampixel/routes.js';
+export { DEFAULT_SIMULATOR_PROJECTS, type SimulatedProject } from './providers/index.js';
 
 const DEFAULT_SLOW_MS = 30_000;
 
@@ -55,7 +53,7 @@ export interface SimulatorOptions {
   now?: () => number;
   /** How long `err-slow` waits before answering, in ms. Default 30 000. */
   slowMs?: number;
-  /** The Streampixel account's projects, in listing order. Default {@link DEFAULT_SIMULATOR_PROJECTS}. */
+  /** The listing account's projects, in listing order. Default {@link DEFAULT_SIMULATOR_PROJECTS}. */
   projects?: readonly SimulatedProject[];
   /** Which project listings exist. Default `'both'`. */
   listing?: SimulatorListing;
@@ -73,8 +71,9 @@ export interface Simulator {
   /** Highest number of requests being handled at once since the start. */
   readonly maxInFlight: number;
   /**
-   * Highest number of Streampixel requests (stats and listings) handled at once, per `userId` query
-   * parameter, since the start; requests without a `userId` are not counted. A live view.
+   * Highest number of requests handled at once per account, since the start, for the providers that limit
+   * requests per account (stats and listings; see `SimulatedProvider.account`); requests naming no account are
+   * not counted. A live view.
    */
   readonly maxInFlightByUser: ReadonlyMap<string, number>;
   /** Responses sent by the two project listings since the start, errors included. */
@@ -89,7 +88,7 @@ export interface Simulator {
    */
   addProject(project?: Partial<SimulatedProject>): SimulatedProject;
   /**
-   * Makes both project listings answer `status` (400–599) in Streampixel's error shape, before any
+   * Makes both project listings answer `status` (400–599) in their provider's error shape, before any
    * credential check, until called with undefined. A 429 carries `Retry-After: 60`.
    */
   failListing(status: number | undefined): void;
@@ -114,14 +113,22 @@ function assertDelay(name: string, ms: number): void {
   }
 }
 
-/** Every provider's routes, each in its own folder under providers/. */
-const ROUTERS: readonly Router[] = [routeStreampixel, routeImkit, routeMetered];
+const PROVIDERS = SIMULATED_TAGS.map((tag) => SIMULATED_PROVIDERS[tag]);
 
 /** Maps a request to its route, or undefined for a path the providers do not have. */
 function route(state: State, req: IncomingMessage, url: URL): Routed | undefined {
-  for (const router of ROUTERS) {
-    const routed = router(state, req, url);
+  for (const provider of PROVIDERS) {
+    const routed = provider.route(state, req, url);
     if (routed) return routed;
+  }
+  return undefined;
+}
+
+/** The account a request is for, for the providers that limit requests per account. */
+function accountOf(req: IncomingMessage, url: URL): string | undefined {
+  for (const provider of PROVIDERS) {
+    const account = provider.account?.(req, url);
+    if (account !== undefined) return account;
   }
   return undefined;
 }
@@ -142,7 +149,7 @@ function sendAnswer(state: State, res: ServerResponse, routed: Routed, answer: A
     return;
   }
   const { endpoint, project } = routed;
-  if (endpoint === 'streampixel.projects') {
+  if (endpoint === LISTING_ENDPOINT) {
     state.listingRequests += 1;
   }
   state.served.push({ endpoint, project, at: state.now(), status: answer.status, body: answer.body });
@@ -183,7 +190,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const signal = beginRequest(state, res);
   try {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    beginUserRequest(state, res, streampixelUser(req, url));
+    beginUserRequest(state, res, accountOf(req, url));
     if (state.latencyMs > 0) {
       await sleep(state.latencyMs, undefined, { signal });
     }
@@ -237,7 +244,7 @@ function assertFailureStatus(status: number | undefined): void {
 }
 
 /**
- * Starts a simulator of the four stats endpoints and the project listings on a loopback interface.
+ * Starts a simulator of the providers' stats endpoints and project listings on a loopback interface.
  *
  * @throws if `host` is not a loopback address, an option is out of range, two projects share an id,
  * or the port cannot be bound.
@@ -254,7 +261,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     inFlight: 0,
     maxInFlight: 0,
     counters: new Map(),
-    metered: undefined,
     // Copies, so that addProject never alters the caller's list or the frozen default.
     projects: (options.projects ?? DEFAULT_SIMULATOR_PROJECTS).map((project) => ({ ...project })),
     listing: options.listing ?? 'both',

@@ -2,12 +2,12 @@ import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
 import * as expr from '@grafana/grafana-foundation-sdk/expr';
 import { ALERT_DATASOURCE, endpointsWith, InfluxQLBuilder } from './influxql.js';
 
-/** Queued users above which a Streampixel project is short of capacity (Streampixel's own example uses 5). */
+/** Queued users above which a project is short of capacity (the example a queueing provider's own docs give). */
 export const QUEUE_THRESHOLD = 5;
 /**
- * Consecutive samples the queue must stay above the threshold before anyone is paged: Streampixel's page advises
- * "poll every 30s and require N consecutive samples above threshold before paging". 4 samples are 2 minutes at
- * 30 s, 40 s at 10 s.
+ * Consecutive samples the queue must stay above the threshold before anyone is paged: a queueing provider's docs
+ * advise "poll every 30s and require N consecutive samples above threshold before paging". 4 samples are
+ * 2 minutes at 30 s, 40 s at 10 s.
  */
 export const CONSECUTIVE_SAMPLES = 4;
 /**

@@ -87,6 +87,22 @@ function capacityThresholds(): dashboard.ThresholdsConfigBuilder {
   ]);
 }
 
+/** A half-width panel of queue lengths, with the queue alert's threshold as a dashed line. */
+function queueLines(title: string, description: string): timeseries.PanelBuilder {
+  return lines(title, `${description} The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`)
+    .span(HALF)
+    .unit('short')
+    .thresholds(
+      thresholds([
+        { value: null, color: 'green' },
+        { value: QUEUE_THRESHOLD, color: 'red' },
+      ]),
+    )
+    .thresholdsStyle(
+      new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
+    );
+}
+
 /** The capacity series of a panel drawn dashed red, its 90 % dotted orange. */
 function withCapacityLines(panel: timeseries.PanelBuilder): timeseries.PanelBuilder {
   return panel
@@ -143,22 +159,11 @@ function concurrencyRow(builder: dashboard.DashboardBuilder): void {
       ),
   );
   builder.withPanel(
-    lines(
+    queueLines(
       'Queue per target',
-      `Highest \`queued\` per interval (endpoints with a queue; the account total of a discovering target). The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
+      'Highest `queued` per interval (endpoints with a queue; the account total of a discovering target).',
     )
       .id(2)
-      .span(HALF)
-      .unit('short')
-      .thresholds(
-        thresholds([
-          { value: null, color: 'green' },
-          { value: QUEUE_THRESHOLD, color: 'red' },
-        ]),
-      )
-      .thresholdsStyle(
-        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
-      )
       .withTarget(
         influxql(
           'A',
@@ -318,22 +323,8 @@ function projectRow(builder: dashboard.DashboardBuilder): void {
       .withTarget(influxql('A', perProject('live')).alias('$tag_project_name ($tag_target)')),
   );
   builder.withPanel(
-    lines(
-      'Queue per project',
-      `Highest \`queued\` per interval of each discovered project. The dashed line is the alert threshold (${QUEUE_THRESHOLD}).`,
-    )
+    queueLines('Queue per project', 'Highest `queued` per interval of each discovered project.')
       .id(12)
-      .span(HALF)
-      .unit('short')
-      .thresholds(
-        thresholds([
-          { value: null, color: 'green' },
-          { value: QUEUE_THRESHOLD, color: 'red' },
-        ]),
-      )
-      .thresholdsStyle(
-        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
-      )
       .withTarget(influxql('A', perProject('queued')).alias('$tag_project_name ($tag_target)')),
   );
   builder.withPanel(

@@ -80,8 +80,8 @@ export const CONCURRENCY_FILTER =
 export const DISCOVERED = `"project_name" != ''`;
 
 /**
- * The filter of `collector_run` panels. No project: a failed run may not know its project (a Metered key that
- * was refused never said which app it belongs to), and those are the runs this row is for.
+ * The filter of `collector_run` panels. No project: a failed run may not know its project (a key that was
+ * refused never said which app or project it belongs to), and those are the runs this row is for.
  */
 export const RUN_FILTER = '"provider" =~ /^$provider$/ AND "target" =~ /^$target$/';
 

@@ -6,12 +6,12 @@ import {
   demandPeakStatement,
   liveStatement,
   minutesWhere,
-  overPoints,
   peakStatement,
   previousStatement,
   projectQueueMinutes,
   quoteIdent,
   type StatementTarget,
+  selectOver,
 } from './statements.js';
 
 /** The target as the figures need it. */
@@ -115,7 +115,10 @@ export async function readFigures(
     projectQueuePeaks:
       target.discovers && target.queue ? push(first, projectPeakStatement(target, period, 'queued')) : -1,
     projectNames: target.discovers
-      ? push(first, overPoints(target, period, 'last("live")', undefined, ` GROUP BY ${tagList(target)}`))
+      ? push(
+          first,
+          selectOver('points', target, period, 'last("live")', { tail: ` GROUP BY ${tagList(target)}` }),
+        )
       : -1,
     projectQueue:
       target.discovers && target.queue ? push(first, projectQueueMinutes(target, period, idTag(target))) : -1,
@@ -154,7 +157,8 @@ export async function readFigures(
       target.plan && live.peakTime !== null
         ? push(
             second,
-            overPoints(
+            selectOver(
+              'points',
               target,
               { from: live.peakTime, to: live.peakTime + 1 },
               'max("plan_max_connections") AS "plan"',
@@ -249,24 +253,20 @@ function tagList(target: FigureTarget): string {
 
 /** Count, p95 and mean per project id. */
 function projectStatement(target: FigureTarget, period: Period): string {
-  return overPoints(
+  return selectOver(
+    'points',
     target,
     period,
     'count("live") AS "n", percentile("live", 95) AS "p95", mean("live") AS "mean"',
-    undefined,
-    ` GROUP BY ${quoteIdent(idTag(target))}`,
+    { tail: ` GROUP BY ${quoteIdent(idTag(target))}` },
   );
 }
 
 /** The peak of `field` per project id, at its earliest time (a lone selector, as {@link peakStatement}). */
 function projectPeakStatement(target: FigureTarget, period: Period, field: 'live' | 'queued'): string {
-  return overPoints(
-    target,
-    period,
-    `max(${quoteIdent(field)}) AS "peak"`,
-    undefined,
-    ` GROUP BY ${quoteIdent(idTag(target))}`,
-  );
+  return selectOver('points', target, period, `max(${quoteIdent(field)}) AS "peak"`, {
+    tail: ` GROUP BY ${quoteIdent(idTag(target))}`,
+  });
 }
 
 function projectRows(rows: readonly Row[]): [string, Row][] {
@@ -323,7 +323,7 @@ const PLAN_STATEMENT_FIELDS =
   'last("overage_messages") AS "om_last", max("overage_messages") AS "om_max"';
 
 function planStatement(target: FigureTarget, period: Period): string {
-  return overPoints(target, period, PLAN_STATEMENT_FIELDS);
+  return selectOver('points', target, period, PLAN_STATEMENT_FIELDS);
 }
 
 function planFigures(planRow: Row | undefined, atPeak: Row | undefined): NonNullable<RawFigures['plan']> {

@@ -59,34 +59,32 @@ function totals(target: StatementTarget, period: Period, withDemand: boolean): s
 }
 
 /**
- * `SELECT select` over the target's samples in `period` (one row per sample time: the account total of a
- * discovering target), with an extra condition on the sample's fields and a tail (`GROUP BY …`).
+ * What a statement selects from: the target's raw `points` (no sum over projects), its `samples` (one row per
+ * sample time: the account total of a discovering target), or its `demand` = `live + queued` per sample time.
+ * A sample without `queued` has no `demand` row: its demand is its `live`, which the live figures already hold
+ * (see {@link demandPeak}).
  */
-export function overSamples(
-  target: StatementTarget,
-  period: Period,
-  select: string,
-  condition?: string,
-  tail = '',
-): string {
-  if (!target.discovers) return overPoints(target, period, select, condition, tail);
-  return `SELECT ${select} FROM (${totals(target, period, false)}) WHERE ${where(timeRange(period), condition)}${tail}`;
+export type Rows = 'points' | 'samples' | 'demand';
+
+/** A condition on the rows' fields, and a tail (`GROUP BY …`) after the statement. */
+export interface Clauses {
+  condition?: string;
+  tail?: string;
 }
 
-/**
- * `SELECT select` over `demand` = `live + queued` per sample time, for a target with a queue. A sample without
- * `queued` has no `demand` row: its demand is its `live`, which the live figures already hold (see
- * {@link demandPeak}).
- */
-export function overDemand(
+/** `SELECT select` over the target's `rows` in `period`. */
+export function selectOver(
+  rows: Rows,
   target: StatementTarget,
   period: Period,
   select: string,
-  condition?: string,
-  tail = '',
+  { condition, tail = '' }: Clauses = {},
 ): string {
+  if (rows === 'points' || (rows === 'samples' && !target.discovers)) {
+    return `SELECT ${select} FROM ${MEASUREMENT} WHERE ${where(ofTarget(target, period), condition)}${tail}`;
+  }
   const inner = target.discovers
-    ? totals(target, period, true)
+    ? totals(target, period, rows === 'demand')
     : `SELECT "live" + "queued" AS "demand" FROM ${MEASUREMENT} WHERE ${ofTarget(target, period)}`;
   return `SELECT ${select} FROM (${inner}) WHERE ${where(timeRange(period), condition)}${tail}`;
 }
@@ -98,19 +96,17 @@ export function minutesWhere(
   field: string,
   condition: string,
 ): string {
-  const perMinute = overSamples(
-    target,
-    period,
-    `count(${quoteIdent(field)}) AS "n"`,
+  const perMinute = selectOver('samples', target, period, `count(${quoteIdent(field)}) AS "n"`, {
     condition,
-    ' GROUP BY time(1m) fill(none)',
-  );
+    tail: ' GROUP BY time(1m) fill(none)',
+  });
   return `SELECT count("n") AS "minutes" FROM (${perMinute}) WHERE ${where(timeRange(period), '"n" > 0')}`;
 }
 
 /** Count, p95, mean and the latest capacity of the live samples. */
 export function liveStatement(target: StatementTarget, period: Period): string {
-  return overSamples(
+  return selectOver(
+    'samples',
     target,
     period,
     'count("live") AS "n", percentile("live", 95) AS "p95", mean("live") AS "mean", last("capacity") AS "capacity"',
@@ -119,7 +115,12 @@ export function liveStatement(target: StatementTarget, period: Period): string {
 
 /** Count, peak and mean of the previous period: all a comparison needs. */
 export function previousStatement(target: StatementTarget, period: Period): string {
-  return overSamples(target, period, 'count("live") AS "n", max("live") AS "peak", mean("live") AS "mean"');
+  return selectOver(
+    'samples',
+    target,
+    period,
+    'count("live") AS "n", max("live") AS "peak", mean("live") AS "mean"',
+  );
 }
 
 /**
@@ -127,23 +128,20 @@ export function previousStatement(target: StatementTarget, period: Period): stri
  * and on a tie InfluxDB keeps the earliest (the tie rule; the integration tests seed ties across shards).
  */
 export function peakStatement(target: StatementTarget, period: Period, field: 'live' | 'queued'): string {
-  return overSamples(target, period, `max(${quoteIdent(field)}) AS "peak"`);
+  return selectOver('samples', target, period, `max(${quoteIdent(field)}) AS "peak"`);
 }
 
 /** The highest demand of the period and its earliest time, as one row `{ time, peak }`. */
 export function demandPeakStatement(target: StatementTarget, period: Period): string {
-  return overDemand(target, period, 'max("demand") AS "peak"');
+  return selectOver('demand', target, period, 'max("demand") AS "peak"');
 }
 
 /** Per project (`idTag`), the distinct minutes in which one of its points had a queue above 0. */
 export function projectQueueMinutes(target: StatementTarget, period: Period, idTag: string): string {
-  const perMinute = overPoints(
-    target,
-    period,
-    'count("queued") AS "n"',
-    '"queued" > 0',
-    ` GROUP BY time(1m), ${quoteIdent(idTag)} fill(none)`,
-  );
+  const perMinute = selectOver('points', target, period, 'count("queued") AS "n"', {
+    condition: '"queued" > 0',
+    tail: ` GROUP BY time(1m), ${quoteIdent(idTag)} fill(none)`,
+  });
   return (
     `SELECT count("n") AS "minutes" FROM (${perMinute}) WHERE ${where(timeRange(period), '"n" > 0')} ` +
     `GROUP BY ${quoteIdent(idTag)}`
@@ -152,11 +150,15 @@ export function projectQueueMinutes(target: StatementTarget, period: Period, idT
 
 /** The highest `field` per UTC day over `history` (days without a sample left out): the forecast's basis. */
 export function dailyPeaks(target: StatementTarget, history: Period, field: 'live' | 'demand'): string {
-  const select = `max(${quoteIdent(field)}) AS "peak"`;
-  const tail = ' GROUP BY time(1d) fill(none)';
-  return field === 'demand'
-    ? overDemand(target, history, select, undefined, tail)
-    : overSamples(target, history, select, undefined, tail);
+  return selectOver(
+    field === 'demand' ? 'demand' : 'samples',
+    target,
+    history,
+    `max(${quoteIdent(field)}) AS "peak"`,
+    {
+      tail: ' GROUP BY time(1d) fill(none)',
+    },
+  );
 }
 
 /** The highest live, queued and capacity per chart bucket (buckets without a sample left out). */
@@ -164,22 +166,7 @@ export function chartStatement(target: StatementTarget, period: Period, bucketMs
   const select = ['max("live") AS "live"'];
   if (target.queue) select.push('max("queued") AS "queued"');
   select.push('max("capacity") AS "capacity"');
-  return overSamples(
-    target,
-    period,
-    select.join(', '),
-    undefined,
-    ` GROUP BY time(${bucketMs}ms) fill(none)`,
-  );
-}
-
-/** The raw points of the target in `period` (no sum over projects), with an optional condition and tail. */
-export function overPoints(
-  target: StatementTarget,
-  period: Period,
-  select: string,
-  condition?: string,
-  tail = '',
-): string {
-  return `SELECT ${select} FROM ${MEASUREMENT} WHERE ${where(ofTarget(target, period), condition)}${tail}`;
+  return selectOver('samples', target, period, select.join(', '), {
+    tail: ` GROUP BY time(${bucketMs}ms) fill(none)`,
+  });
 }

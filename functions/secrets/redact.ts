@@ -10,16 +10,6 @@ export const SLICE_LENGTH = 6;
 /** What a hidden span becomes. */
 export const MASK = '***';
 
-/**
- * Collects every string inside a secret's JSON (and the secret string itself), so that no text the run emits
- * can carry one of them, whatever key it came from.
- */
-export function secretValuesOf(secretString: string): string[] {
-  return [...new Set([secretString.trim(), ...leavesOf(secretString)])].filter(
-    (value) => value.length >= MIN_SECRET_LENGTH,
-  );
-}
-
 /** The strings inside a secret's JSON; the secret string itself when it is not JSON. */
 function leavesOf(secretString: string): string[] {
   const leaves: string[] = [];

@@ -1,13 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  batchName,
-  decodeBatch,
-  encodeBatch,
-  encodeRejected,
-  type RefusedLines,
-  type SpillStore,
-} from './store.js';
+import { decodeBatch, type RefusedLines, rejectedBatch, type SpillStore, spilledBatch } from './store.js';
 
 /**
  * The CLI's spill: one `.lp.gz` file per failed batch directly in the folder, refused lines in `rejected/`,
@@ -22,8 +15,8 @@ export class DirectorySpillStore implements SpillStore {
   }
 
   async put(lines: readonly string[], at: number): Promise<string> {
-    const name = batchName(at);
-    await this.writeAtomic(this.dir, name, await encodeBatch(lines));
+    const { name, body } = await spilledBatch(lines, at);
+    await this.writeAtomic(this.dir, name, body);
     return name;
   }
 
@@ -44,8 +37,8 @@ export class DirectorySpillStore implements SpillStore {
   }
 
   async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
-    const name = batchName(at);
-    await this.writeAtomic(join(this.dir, 'rejected'), name, await encodeRejected(refused));
+    const { name, body } = await rejectedBatch(refused, at);
+    await this.writeAtomic(join(this.dir, 'rejected'), name, body);
     return `rejected/${name}`;
   }
 

@@ -6,14 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { awsClientDeadlines } from '../http/aws.js';
-import {
-  batchName,
-  decodeBatch,
-  encodeBatch,
-  encodeRejected,
-  type RefusedLines,
-  type SpillStore,
-} from './store.js';
+import { decodeBatch, type RefusedLines, rejectedBatch, type SpillStore, spilledBatch } from './store.js';
 
 const SPILL = 'spill/';
 const REJECTED = 'rejected/';
@@ -34,8 +27,9 @@ export class S3SpillStore implements SpillStore {
   }
 
   async put(lines: readonly string[], at: number): Promise<string> {
-    const key = `${SPILL}${batchName(at)}`;
-    await this.putObject(key, await encodeBatch(lines));
+    const { name, body } = await spilledBatch(lines, at);
+    const key = `${SPILL}${name}`;
+    await this.putObject(key, body);
     return key;
   }
 
@@ -64,8 +58,9 @@ export class S3SpillStore implements SpillStore {
   }
 
   async reject(refused: readonly RefusedLines[], at: number): Promise<string> {
-    const key = `${REJECTED}${batchName(at)}`;
-    await this.putObject(key, await encodeRejected(refused));
+    const { name, body } = await rejectedBatch(refused, at);
+    const key = `${REJECTED}${name}`;
+    await this.putObject(key, body);
     return key;
   }
 

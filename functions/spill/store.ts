@@ -58,11 +58,27 @@ export async function encodeBatch(lines: readonly string[]): Promise<Buffer> {
   return gzipAsync(`${lines.join('\n')}\n`);
 }
 
+/** A batch as a store keeps it: a name that sorts by the batch's time (see {@link batchName}), and its body. */
+export interface StoredBatch {
+  name: string;
+  body: Buffer;
+}
+
+/** A batch InfluxDB did not take, ready for `put`. */
+export async function spilledBatch(lines: readonly string[], at: number): Promise<StoredBatch> {
+  return { name: batchName(at), body: await encodeBatch(lines) };
+}
+
+/** The lines InfluxDB refused from a batch, ready for `reject`. */
+export async function rejectedBatch(refused: readonly RefusedLines[], at: number): Promise<StoredBatch> {
+  return { name: batchName(at), body: await encodeRejected(refused) };
+}
+
 /**
  * The `rejected/` file of a batch: each group of refused lines after a `# rejected by InfluxDB: …` line, which
  * InfluxDB's parser (and `decodeBatch`) skips, so the file can be fixed and written by hand.
  */
-export async function encodeRejected(refused: readonly RefusedLines[]): Promise<Buffer> {
+async function encodeRejected(refused: readonly RefusedLines[]): Promise<Buffer> {
   const text = refused
     .map(({ lines, message }) => {
       const flat = message.replace(/\s+/g, ' ');

@@ -1,13 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type CfnBucket,
-  StorageClass,
-} from 'aws-cdk-lib/aws-s3';
+import { Duration } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { PrivateBucket } from './private-bucket.js';
 
 /** The key prefix the report handler writes under (`reports/2026-10/concurrency-report-2026-10.html`). */
 export const REPORT_PREFIX = 'reports/';
@@ -29,15 +24,12 @@ export interface ReportBucketProps {
 }
 
 /**
- * Where the monthly report function puts its HTML and CSV: private, encrypted, SSL only, reports moving to
+ * Where the monthly report function puts its HTML and CSV: a {@link PrivateBucket}, reports moving to
  * Infrequent Access after a month and expiring after two years.
  */
-export class ReportBucket extends Bucket {
+export class ReportBucket extends PrivateBucket {
   constructor(scope: Construct, id: string, props: ReportBucketProps = {}) {
     super(scope, id, {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
       lifecycleRules: [
         {
           id: 'AgeReports',
@@ -51,15 +43,10 @@ export class ReportBucket extends Bucket {
           expiration: Duration.days(props.expireDays ?? 730),
         },
       ],
-      // The reports are the record of past capacity: `cdk destroy` leaves them (docs/deploy.md, "Tear it down", says so).
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'Only the report function writes this bucket, once a month, through its own role; server access logs ' +
-        'would need a second bucket to record twelve PUTs a year. CloudTrail data events can be turned on if ' +
-        'an audit needs the readers.',
+      accessLogs: {
+        users: 'Only the report function writes this bucket, once a month',
+        logs: 'twelve PUTs a year',
+      },
     });
   }
 
@@ -69,16 +56,11 @@ export class ReportBucket extends Bucket {
    * wildcard action cdk-nag would flag as well).
    */
   grantReportWrite(grantee: IGrantable & Construct): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [this.arnForObjects(`${REPORT_PREFIX}*`)],
-      }),
+    this.grantUnderPrefix(
+      grantee,
+      ['s3:PutObject'],
+      REPORT_PREFIX,
+      `by the month (${REPORT_PREFIX}2026-10/…)`,
     );
-    const bucket = `<${Stack.of(this).getLogicalId(this.node.defaultChild as CfnBucket)}.Arn>`;
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucket}/${REPORT_PREFIX}*]`,
-      reason: `Report objects are named by the month at run time (${REPORT_PREFIX}2026-10/…); the grant stops at the prefix.`,
-    });
   }
 }

@@ -1,7 +1,7 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { PrivateBucket } from './private-bucket.js';
 
 /** The key prefixes `S3SpillStore` uses: failed batches, batches InfluxDB refused, carried state. */
 export const SPILL_PREFIXES = { spill: 'spill/', rejected: 'rejected/', state: 'state/' } as const;
@@ -21,14 +21,11 @@ export interface SpillBucketProps {
 
 /**
  * Where runs put the points InfluxDB could not take, for a later run to replay, and the state they carry
- * across cold starts (429 back-offs): private, encrypted, SSL only, objects expiring by prefix.
+ * across cold starts (429 back-offs): a {@link PrivateBucket}, objects expiring by prefix.
  */
-export class SpillBucket extends Bucket {
+export class SpillBucket extends PrivateBucket {
   constructor(scope: Construct, id: string, props: SpillBucketProps = {}) {
     super(scope, id, {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
       lifecycleRules: [
         { id: 'ExpireSpill', prefix: SPILL_PREFIXES.spill, expiration: Duration.days(props.spillDays ?? 90) },
         {
@@ -37,15 +34,10 @@ export class SpillBucket extends Bucket {
           expiration: Duration.days(props.rejectedDays ?? 30),
         },
       ],
-      // It may hold points not yet replayed: `cdk destroy` leaves it (and says so in the README).
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'Only the collector function reads and writes this bucket, through its own role; server access logs ' +
-        'would need a second bucket and would log every spilled batch. CloudTrail data events can be turned on ' +
-        'if an audit needs them.',
+      accessLogs: {
+        users: 'Only the collector function reads and writes this bucket',
+        logs: 'every spilled batch',
+      },
     });
   }
 
@@ -54,32 +46,21 @@ export class SpillBucket extends Bucket {
    * or refused), read and write the carried state. Each statement is limited to its prefix.
    */
   grantSpill(grantee: IGrantable & Construct): void {
-    const policy = grantee.grantPrincipal;
-    const objects = (prefix: string) => this.arnForObjects(`${prefix}*`);
-    const statements = [
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucketArn],
         conditions: { StringEquals: { 's3:prefix': [SPILL_PREFIXES.spill] } },
       }),
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [objects(SPILL_PREFIXES.spill)],
-      }),
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [objects(SPILL_PREFIXES.rejected)] }),
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [objects(SPILL_PREFIXES.state)],
-      }),
-    ];
-    for (const statement of statements) policy.addToPrincipalPolicy(statement);
-
-    const bucket = `<${Stack.of(this).getLogicalId(this.node.defaultChild as CfnBucket)}.Arn>`;
-    for (const prefix of Object.values(SPILL_PREFIXES)) {
-      Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}*]`,
-        reason: `Objects under ${prefix} are named per batch or tick at run time; the grant stops at the prefix.`,
-      });
-    }
+    );
+    const named = 'per batch or tick';
+    this.grantUnderPrefix(
+      grantee,
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      SPILL_PREFIXES.spill,
+      named,
+    );
+    this.grantUnderPrefix(grantee, ['s3:PutObject'], SPILL_PREFIXES.rejected, named);
+    this.grantUnderPrefix(grantee, ['s3:GetObject', 's3:PutObject'], SPILL_PREFIXES.state, named);
   }
 }

@@ -70,22 +70,33 @@ export interface TableData {
   rows: string[][];
 }
 
+/** Every table of a report, as the text renderers show them; `plan` and `projects` only when a target has them. */
+export interface ReportTables {
+  usage: TableData;
+  capacity: TableData;
+  verdicts: string[];
+  coverage: TableData;
+  plan: TableData | undefined;
+  projects: TableData | undefined;
+}
+
+export function reportTables(report: Report): ReportTables {
+  const { targets } = report;
+  return {
+    usage: usageTable(targets),
+    capacity: capacityTable(targets),
+    verdicts: verdictLines(targets),
+    coverage: coverageTable(targets),
+    plan: planTable(targets),
+    projects: projectTable(targets),
+  };
+}
+
 /** Peak, when, p95, mean, queue and the change against the previous period, one row per target. */
 export function usageTable(targets: readonly TargetReport[]): TableData {
   return {
-    header: [
-      'target',
-      'peak',
-      'peak at (UTC)',
-      'p95',
-      'mean',
-      'queue peak',
-      'queue peak at (UTC)',
-      'queue minutes',
-      'peak vs previous',
-      'mean vs previous',
-    ],
-    numeric: [false, true, false, true, true, true, false, true, true, true],
+    header: ['target', ...USAGE_COLUMNS.header, 'peak vs previous', 'mean vs previous'],
+    numeric: [false, ...USAGE_COLUMNS.numeric, true, true],
     rows: targets.map((t) => [
       t.target,
       ...usageCells(t),
@@ -94,6 +105,12 @@ export function usageTable(targets: readonly TargetReport[]): TableData {
     ]),
   };
 }
+
+/** The headers of {@link usageCells}' columns, and which of them are numbers. */
+const USAGE_COLUMNS = {
+  header: ['peak', 'peak at (UTC)', 'p95', 'mean', 'queue peak', 'queue peak at (UTC)', 'queue minutes'],
+  numeric: [true, false, true, true, true, false, true],
+} as const;
 
 /** Peak, its time, p95, mean, queue peak, its time and queue minutes: the usage columns of a target or a project. */
 function usageCells(figures: Pick<TargetReport, 'live' | 'queue'>): string[] {
@@ -199,21 +216,8 @@ export function projectTable(
     }
   }
   if (rows.length === 0) return undefined;
-  const header = [
-    'project',
-    'region',
-    'peak',
-    'peak at (UTC)',
-    'p95',
-    'mean',
-    'queue peak',
-    'queue peak at (UTC)',
-    'queue minutes',
-    'samples present',
-    'expected',
-    'coverage',
-  ];
-  const numeric = [false, false, true, false, true, true, true, false, true, true, true, true];
+  const header = ['project', 'region', ...USAGE_COLUMNS.header, 'samples present', 'expected', 'coverage'];
+  const numeric = [false, false, ...USAGE_COLUMNS.numeric, true, true, true];
   return withTarget
     ? { header: ['target', ...header], numeric: [false, ...numeric], rows }
     : { header, numeric, rows };

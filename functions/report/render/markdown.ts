@@ -1,35 +1,23 @@
 import type { Report } from '../model.js';
-import {
-  capacityTable,
-  coverageTable,
-  headings,
-  planTable,
-  projectTable,
-  type TableData,
-  usageTable,
-  verdictLines,
-} from './format.js';
+import { headings, reportTables, type TableData } from './format.js';
 
 /** `--format md`: the terminal report's tables as GitHub-flavoured Markdown, for a wiki page or a ticket. */
 export function renderMarkdown(report: Report): string {
   const { title, comparison } = headings(report);
+  const { usage, capacity, verdicts, coverage, plan, projects } = reportTables(report);
   const parts = [`# ${title}`, comparison];
-  parts.push('## Usage', markdownTable(usageTable(report.targets)));
+  parts.push('## Usage', markdownTable(usage));
   parts.push(
     '## Capacity and verdict',
-    markdownTable(capacityTable(report.targets)),
-    verdictLines(report.targets)
-      .map((line) => `- ${line}`)
-      .join('\n'),
+    markdownTable(capacity),
+    verdicts.map((line) => `- ${line}`).join('\n'),
   );
   parts.push(
     '## Samples present vs expected',
     `Coverage below ${report.coverageWarnPercent} % is marked !.`,
-    markdownTable(coverageTable(report.targets)),
+    markdownTable(coverage),
   );
-  const plan = planTable(report.targets);
   if (plan) parts.push('## Plan and overage', markdownTable(plan));
-  const projects = projectTable(report.targets);
   if (projects) {
     parts.push(
       '## Per project (discovered)',

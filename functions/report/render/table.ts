@@ -1,14 +1,5 @@
 import type { Report } from '../model.js';
-import {
-  capacityTable,
-  coverageTable,
-  headings,
-  planTable,
-  projectTable,
-  type TableData,
-  usageTable,
-  verdictLines,
-} from './format.js';
+import { headings, reportTables, type TableData } from './format.js';
 
 /**
  * The default `--format table`: aligned columns for a terminal, one block per kind of figure; the discovered
@@ -18,14 +9,9 @@ export function renderTable(report: Report): string {
   const { title, comparison } = headings(report);
   const blocks = [`${title}\n${comparison}`];
   if (report.targets.length === 0) return `${blocks[0]}\n\nNo targets.\n`;
-  blocks.push(
-    aligned(usageTable(report.targets)),
-    `Capacity\n${aligned(capacityTable(report.targets))}\n\n${verdictLines(report.targets).join('\n')}`,
-    aligned(coverageTable(report.targets)),
-  );
-  const plan = planTable(report.targets);
+  const { usage, capacity, verdicts, coverage, plan, projects } = reportTables(report);
+  blocks.push(aligned(usage), `Capacity\n${aligned(capacity)}\n\n${verdicts.join('\n')}`, aligned(coverage));
   if (plan) blocks.push(aligned(plan));
-  const projects = projectTable(report.targets);
   if (projects) blocks.push(`Per project (discovered)\n${aligned(projects)}`);
   return `${blocks.join('\n\n')}\n`;
 }

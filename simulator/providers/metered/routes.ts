@@ -10,14 +10,23 @@ import {
   type Router,
   type State,
 } from '../../core.js';
-import { demandAt, messagesUsedSince, peakDemandBetween, utcMonthBounds } from '../../curves.js';
+import { demandAt, peakDemandBetween, utcMonthBounds } from '../../curves.js';
+
+/** Messages per second: ~4 M in a 31-day month, below the 5 M plan cap. */
+const MESSAGES_PER_SECOND = 1.5;
 
 /** Typical peak of Metered concurrent connections: keeps even weekend peaks under the 1000 plan cap. */
 export const METERED_TYPICAL_PEAK = 850;
 /** The Metered app every simulated secret key belongs to. */
 export const METERED_APP_ID = 'app_sim';
 
-const METERED_PLAN = {
+/** Messages sent since the period started: grows monotonically with time, 0 before the start. */
+export function messagesUsedSince(periodStartMs: number, atMs: number): number {
+  const elapsedSeconds = Math.max(0, (atMs - periodStartMs) / 1000);
+  return Math.floor(elapsedSeconds * MESSAGES_PER_SECOND);
+}
+
+export const METERED_PLAN = {
   name: 'SIGNALLING_BASIC',
   maxConcurrentConnections: 1000,
   maxMessagesPerPeriod: 5_000_000,
@@ -25,15 +34,18 @@ const METERED_PLAN = {
   overagesEnabled: true,
 } as const;
 
+/** The period's peak so far, per simulator: Metered's own state, which the core does not hold. */
+const PEAKS = new WeakMap<State, { periodStartUnix: number; peak: number; sampledUntilMs: number }>();
+
 /**
  * The period's peak: the curve sampled since the period start (so a fresh simulator already
  * reports a plausible peak), raised by every value actually served.
  */
 function meteredPeak(state: State, periodStartUnix: number, atMs: number, concurrentNow: number): number {
-  let tracker = state.metered;
+  let tracker = PEAKS.get(state);
   if (tracker?.periodStartUnix !== periodStartUnix) {
     tracker = { periodStartUnix, peak: 0, sampledUntilMs: periodStartUnix * 1000 };
-    state.metered = tracker;
+    PEAKS.set(state, tracker);
   }
   if (atMs > tracker.sampledUntilMs) {
     const sampled = peakDemandBetween(

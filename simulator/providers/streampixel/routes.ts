@@ -12,7 +12,7 @@ import {
   type State,
 } from '../../core.js';
 import { liveUsers } from '../../curves.js';
-import { parsePageRequest, projectsPageBody, projectsStatusBody } from '../../listing.js';
+import { parsePageRequest, projectsPageBody, projectsStatusBody } from './listing.js';
 
 /** Sessions a simulated Streampixel project can serve before users queue. */
 export const STREAMPIXEL_CAPACITY = 40;

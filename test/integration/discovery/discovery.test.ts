@@ -11,8 +11,12 @@ import { FileSecretSource } from '../../../functions/secrets/file.js';
 import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
 import { DirectorySpillStore } from '../../../functions/spill/directory.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../simulator/config.js';
-import { DEFAULT_SIMULATOR_PROJECTS } from '../../../simulator/listing.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../../simulator/server.js';
+import {
+  DEFAULT_SIMULATOR_PROJECTS,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../../simulator/server.js';
 import { memoryLog } from '../../support/run.js';
 
 let simulator: Simulator;

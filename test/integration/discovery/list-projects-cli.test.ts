@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../devtools/files.js';
 import { DEFAULT_SIMULATOR_CREDENTIALS } from '../../../simulator/config.js';
-import { DEFAULT_SIMULATOR_PROJECTS } from '../../../simulator/listing.js';
-import { type Simulator, startSimulator } from '../../../simulator/server.js';
+import { DEFAULT_SIMULATOR_PROJECTS, type Simulator, startSimulator } from '../../../simulator/server.js';
 import { runCli } from '../../support/cli.js';
 
 let simulator: Simulator;

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../devtools/files.js';
-import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TargetReport } from '../../../functions/report/model.js';
 import { reportInProcess } from '../../support/report-cli.js';
 import {
@@ -13,7 +11,7 @@ import {
   NOW,
   OCT,
 } from './capacity-seed.js';
-import { type SeedPoint, type SeedTarget, seed } from './seed.js';
+import { type SeedPoint, type SeedTarget, seededWorld } from './seed.js';
 
 const DB = 'capacity';
 const MIN = 60_000;
@@ -21,28 +19,10 @@ const DAY = 86_400_000;
 /** The end of the next period of the same kind: December's end. */
 const NEXT_END = Date.UTC(2027, 0, 1);
 
-let influxd: Influxd;
-const dir = tempDir('capacity-test-');
 const targets = capacityTargets();
-let configFile: string;
-let secretsFile: string;
+const world = seededWorld(DB, targets, capacityConfigTargets());
 
-beforeAll(async () => {
-  influxd = await startInfluxd();
-  await seed(influxd, DB, targets);
-  configFile = dir.file('config.json', {
-    influx: { url: influxd.url, apiVersion: 1, database: DB },
-    targets: capacityConfigTargets(),
-  });
-  secretsFile = dir.file('secrets.json', {});
-}, 120_000);
-afterAll(async () => {
-  await influxd?.stop();
-  dir.cleanup();
-});
-
-const report = (args: string[]) =>
-  reportInProcess(['--config', configFile, '--secrets-file', secretsFile, ...args], () => NOW);
+const report = (args: string[]) => reportInProcess([...world.args(), ...args], () => NOW);
 
 // ---- Expected figures, computed here from the seeded points without the report's code. ----
 
@@ -234,9 +214,9 @@ describe('calendar periods and the coverage threshold', () => {
     const { code, stdout } = await reportInProcess(
       [
         '--config',
-        configFile,
+        world.configFile,
         '--secrets-file',
-        secretsFile,
+        world.secretsFile,
         '--period',
         'day',
         '--format',

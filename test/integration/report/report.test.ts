@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../devtools/files.js';
-import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 import { freePort } from '../../../devtools/ports.js';
 import { parseConfig } from '../../../functions/config/load.js';
 import { buildReport } from '../../../functions/report/build.js';
@@ -27,8 +25,8 @@ import {
   SP_GAP,
   SP_PEAK,
   SP_PEAK_TIMES,
-  seed,
   seedConfigTargets,
+  seededWorld,
   seedTargets,
   TO,
 } from './seed.js';
@@ -37,26 +35,8 @@ const DB = 'report';
 const MIN = 60_000;
 const PERIOD = ['--from', '2026-10-01', '--to', '2026-11-01'];
 
-let influxd: Influxd;
-const dir = tempDir('report-test-');
 const targets = seedTargets();
-let configFile: string;
-let secretsFile: string;
-
-beforeAll(async () => {
-  influxd = await startInfluxd();
-  await seed(influxd, DB, targets);
-  configFile = dir.file('config.json', {
-    influx: { url: influxd.url, apiVersion: 1, database: DB },
-    targets: seedConfigTargets(),
-  });
-  // Secrets are named by the targets but never read by a report; the file keeps the CLI off AWS.
-  secretsFile = dir.file('secrets.json', {});
-});
-afterAll(async () => {
-  await influxd?.stop();
-  dir.cleanup();
-});
+const world = seededWorld(DB, targets, seedConfigTargets());
 
 /** Runs the CLI in this process and returns its exit code and output. */
 const report = (args: string[]) => reportInProcess(args);
@@ -97,9 +77,9 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
   beforeAll(async () => {
     const result = await report([
       '--config',
-      configFile,
+      world.configFile,
       '--secrets-file',
-      secretsFile,
+      world.secretsFile,
       ...PERIOD,
       '--format',
       'json',
@@ -280,7 +260,7 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
 
   it("agrees with InfluxDB's own max, percentile, mean and count over the same half-open period", async () => {
     for (const name of ['sp-live', 'chat', 'signalling']) {
-      const [row] = await influxd.rows(
+      const [row] = await world.influxd.rows(
         `SELECT max(live), percentile(live, 95), mean(live), count(live) FROM concurrency ` +
           `WHERE target = '${name}' AND time >= ${FROM}ms AND time < ${TO}ms`,
         DB,
@@ -294,7 +274,7 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
   });
 
   it("agrees with InfluxDB's own figures of each project, grouped by project_name", async () => {
-    const [result] = await influxd.query(
+    const [result] = await world.influxd.query(
       'SELECT max(live), percentile(live, 95), mean(live), count(live), max(queued) FROM concurrency ' +
         `WHERE target = 'sp-account' AND time >= ${FROM}ms AND time < ${TO}ms GROUP BY project_name`,
       DB,
@@ -320,7 +300,7 @@ describe('npm run report over a seeded month (InfluxDB 1.6 answering the real qu
 describe('what the report reads', () => {
   it('aggregates only: no answer holds more rows than the days of the forecast or the chart has buckets', async () => {
     const config = parseConfig({
-      influx: { url: influxd.url, apiVersion: 1, database: DB },
+      influx: { url: world.influxd.url, apiVersion: 1, database: DB },
       targets: seedConfigTargets(),
     });
     const answers: number[] = [];
@@ -344,8 +324,8 @@ describe('what the report reads', () => {
 describe('every format', () => {
   it('csv: a header and one row per target, matching the JSON figures', async () => {
     const [csv, json] = await Promise.all([
-      report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'csv']),
-      report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'json']),
+      report([...world.args(), ...PERIOD, '--format', 'csv']),
+      report([...world.args(), ...PERIOD, '--format', 'json']),
     ]);
     expect(csv.code).toBe(0);
     const figures = JSON.parse(json.stdout) as TargetReport[];
@@ -398,7 +378,7 @@ describe('every format', () => {
   });
 
   it('table: the usage, coverage and Metered blocks with the figures', async () => {
-    const { code, stdout } = await report(['--config', configFile, '--secrets-file', secretsFile, ...PERIOD]);
+    const { code, stdout } = await report([...world.args(), ...PERIOD]);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe(
       'Concurrency report 2026-10: 2026-10-01 00:00 → 2026-11-01 00:00 UTC (31 d)',
@@ -414,9 +394,7 @@ describe('every format', () => {
   });
 
   it('md: headings and pipe tables', async () => {
-    const { code, stdout } = await report([
-      ...['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'md'],
-    ]);
+    const { code, stdout } = await report([...world.args(), ...PERIOD, '--format', 'md']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^# Concurrency report 2026-10: /);
     expect(stdout).toContain('| sp-live | 99 | 2026-10-07 19:42 |');
@@ -425,10 +403,8 @@ describe('every format', () => {
   });
 
   it('html --out FILE: a standalone page with a chart per target', async () => {
-    const out = `${dir.path}/report.html`;
-    const { code, stdout } = await report([
-      ...['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--format', 'html', '--out', out],
-    ]);
+    const out = `${world.dir.path}/report.html`;
+    const { code, stdout } = await report([...world.args(), ...PERIOD, '--format', 'html', '--out', out]);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     const html = readFileSync(out, 'utf8');
@@ -452,7 +428,7 @@ describe('InfluxDB 2.x / 3.x settings', () => {
     // A recording proxy in front of influxd: what a v2-style config sends to `/query`.
     proxy = createServer((req, res) => {
       seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
-      void fetch(`${influxd.url}${req.url}`).then(async (answer) => {
+      void fetch(`${world.influxd.url}${req.url}`).then(async (answer) => {
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(await answer.text());
       });
@@ -463,7 +439,7 @@ describe('InfluxDB 2.x / 3.x settings', () => {
 
   it('sends the token and maps a db/rp bucket to db and rp, as a DBRP mapping does', async () => {
     const { port } = proxy.address() as AddressInfo;
-    const config = dir.file('v2.json', {
+    const config = world.dir.file('v2.json', {
       influx: {
         url: `http://127.0.0.1:${port}`,
         apiVersion: 2,
@@ -473,7 +449,7 @@ describe('InfluxDB 2.x / 3.x settings', () => {
       },
       targets: seedConfigTargets(),
     });
-    const secrets = dir.file('v2-secrets.json', { 'collector/influx': { token: 'sekret-token' } });
+    const secrets = world.dir.file('v2-secrets.json', { 'collector/influx': { token: 'sekret-token' } });
     const result = await report([
       '--config',
       config,
@@ -503,9 +479,9 @@ describe('exit codes (a fresh process, as `npm run report` runs)', () => {
     const result = await runCli('report', [
       ...[
         '--config',
-        configFile,
+        world.configFile,
         '--secrets-file',
-        secretsFile,
+        world.secretsFile,
         ...PERIOD,
         '--format',
         'json',
@@ -519,7 +495,7 @@ describe('exit codes (a fresh process, as `npm run report` runs)', () => {
   });
 
   it('2 for a bad flag, before anything is read', async () => {
-    const result = await runCli('report', ['--config', configFile, '--period', 'fortnight']);
+    const result = await runCli('report', ['--config', world.configFile, '--period', 'fortnight']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       'config error: --period: "fortnight" is not one of day, week, month, last-month',
@@ -528,11 +504,17 @@ describe('exit codes (a fresh process, as `npm run report` runs)', () => {
   });
 
   it('1 when InfluxDB cannot be queried', async () => {
-    const config = dir.file('dead.json', {
+    const config = world.dir.file('dead.json', {
       influx: { url: `http://127.0.0.1:${await freePort()}`, apiVersion: 1, database: DB },
       targets: seedConfigTargets(),
     });
-    const result = await runCli('report', ['--config', config, '--secrets-file', secretsFile, ...PERIOD]);
+    const result = await runCli('report', [
+      '--config',
+      config,
+      '--secrets-file',
+      world.secretsFile,
+      ...PERIOD,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^error: cannot query InfluxDB http:\/\/127\.0\.0\.1:\d+ \(database report\): ECONNREFUSED/,
@@ -543,20 +525,17 @@ describe('exit codes (a fresh process, as `npm run report` runs)', () => {
   it('2 for the other configuration errors', async () => {
     const cases: [string[], string][] = [
       [[...PERIOD], '--config FILE is required'],
-      [['--config', configFile, '--from', '2026-10-01'], '--from needs --to'],
+      [['--config', world.configFile, '--from', '2026-10-01'], '--from needs --to'],
       [
-        ['--config', configFile, ...PERIOD, '--format', 'pdf'],
+        ['--config', world.configFile, ...PERIOD, '--format', 'pdf'],
         '--format: "pdf" is not one of table, json, csv, md, html',
       ],
+      [[...world.args(), ...PERIOD, '--target', 'nope'], 'target "nope" is not in the config'],
       [
-        ['--config', configFile, '--secrets-file', secretsFile, ...PERIOD, '--target', 'nope'],
-        'target "nope" is not in the config',
-      ],
-      [
-        ['--config', `${dir.path}/missing.json`, ...PERIOD],
+        ['--config', `${world.dir.path}/missing.json`, ...PERIOD],
         'missing.json: cannot read the config file (no such file)',
       ],
-      [['--config', configFile, ...PERIOD, '--bogus'], "Unknown option '--bogus'"],
+      [['--config', world.configFile, ...PERIOD, '--bogus'], "Unknown option '--bogus'"],
     ];
     for (const [args, message] of cases) {
       const result = await report(args);
@@ -572,11 +551,17 @@ describe('exit codes (a fresh process, as `npm run report` runs)', () => {
   });
 
   it('2 when the InfluxDB token secret cannot be read', async () => {
-    const config = dir.file('token.json', {
-      influx: { url: influxd.url, apiVersion: 2, org: 'acme', bucket: DB, tokenSecret: 'collector/influx' },
+    const config = world.dir.file('token.json', {
+      influx: {
+        url: world.influxd.url,
+        apiVersion: 2,
+        org: 'acme',
+        bucket: DB,
+        tokenSecret: 'collector/influx',
+      },
       targets: seedConfigTargets(),
     });
-    const result = await report(['--config', config, '--secrets-file', secretsFile, ...PERIOD]);
+    const result = await report(['--config', config, '--secrets-file', world.secretsFile, ...PERIOD]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('secret "collector/influx": is not in');
   });

@@ -5,7 +5,9 @@
  * part of the month before, and points just outside the period on both sides. The tests compute every expected
  * figure from these arrays with their own code.
  */
-import type { Influxd } from '../../../devtools/influxd.js';
+import { afterAll, beforeAll } from 'vitest';
+import { tempDir } from '../../../devtools/files.js';
+import { type Influxd, startInfluxd } from '../../../devtools/influxd.js';
 
 export const FROM = Date.UTC(2026, 9, 1);
 export const TO = Date.UTC(2026, 10, 1);
@@ -283,4 +285,42 @@ export async function seed(
   for (let i = 0; i < lines.length; i += BATCH) {
     await influxd.writeLines(db, lines.slice(i, i + BATCH).join('\n'));
   }
+}
+
+/** What a report test file runs against; every field is set once its `beforeAll` has run. */
+export interface SeededWorld {
+  influxd: Influxd;
+  /** The test file's temporary folder. */
+  dir: ReturnType<typeof tempDir>;
+  /** A v1 config of `configTargets` reading the seeded database. */
+  configFile: string;
+  /** An empty secrets file: secrets are named by the targets but never read by a report; it keeps the CLI off AWS. */
+  secretsFile: string;
+  /** `--config <configFile> --secrets-file <secretsFile>`: a report of the seeded database. */
+  args(): string[];
+}
+
+/**
+ * Starts a real influxd before the calling file's tests, seeds `targets` into `db` and writes the config and
+ * secrets files; stops it and removes the folder after them. Call it at the top of a test file.
+ */
+export function seededWorld(db: string, targets: SeedTarget[], configTargets: unknown[]): SeededWorld {
+  const world = {
+    dir: tempDir(`${db}-test-`),
+    args: () => ['--config', world.configFile, '--secrets-file', world.secretsFile],
+  } as SeededWorld;
+  beforeAll(async () => {
+    world.influxd = await startInfluxd();
+    await seed(world.influxd, db, targets);
+    world.configFile = world.dir.file('config.json', {
+      influx: { url: world.influxd.url, apiVersion: 1, database: db },
+      targets: configTargets,
+    });
+    world.secretsFile = world.dir.file('secrets.json', {});
+  }, 120_000);
+  afterAll(async () => {
+    await world.influxd?.stop();
+    world.dir.cleanup();
+  });
+  return world;
 }

@@ -1,77 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/config/errors.js';
 import { parseConfig } from '../../../functions/config/load.js';
-import { CollectorStack, type CollectorStackProps } from '../../../infra/collector-stack.js';
-
-const ROOT = join(import.meta.dirname, '../../..');
-const EXAMPLE_FILE = join(ROOT, 'collector.config.example.json');
-const EXAMPLE = JSON.parse(readFileSync(EXAMPLE_FILE, 'utf8')) as Record<string, unknown>;
-/** The CLI passes cdk.json's context (feature flags included) to the app: so do the tests. */
-const CDK_CONTEXT = (
-  JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
-).context;
-
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A cloud assembly folder removed after the tests (an App without one leaves a /tmp/cdk.out* behind). */
-function tempOutdir(): string {
-  const outdir = mkdtempSync(join(tmpdir(), 'collector-stack-test-'));
-  outdirs.push(outdir);
-  return outdir;
-}
-
-interface Synthesized {
-  template: Template;
-  /** cdk-nag's findings: `rule at path`, empty when the stack passes. */
-  violations: string[];
-}
-
-/** Synthesises the stack in-process with cdk-nag and without bundling (the integration tests bundle). */
-function synth(
-  input: Record<string, unknown> = EXAMPLE,
-  props: Partial<Omit<CollectorStackProps, 'config'>> = {},
-): Synthesized {
-  const outdir = tempOutdir();
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new CollectorStack(app, props.stackName ?? 'Test', {
-    config: parseConfig(input),
-    configFile: EXAMPLE_FILE,
-    // The post-deploy check adds a function, a log group and a provider: its own tests turn it on.
-    check: false,
-    ...props,
-  });
-  const exitCode = process.exitCode;
-  const assembly = app.synth();
-  // A failed validation sets the exit code instead of throwing: read the report, and leave the runner's code be.
-  process.exitCode = exitCode;
-  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-    pluginReports: Array<{
-      violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
-    }>;
-  };
-  const violations = report.pluginReports.flatMap((plugin) =>
-    plugin.violations.flatMap((violation) =>
-      violation.violatingConstructs.map((construct) => `${violation.ruleName} at ${construct.constructPath}`),
-    ),
-  );
-  return { template: Template.fromJSON(assembly.getStackByName(stack.stackName).template), violations };
-}
-
-/** The stack alone, not synthesised: for looking at its constructs. */
-function synthStack(input: Record<string, unknown> = EXAMPLE): CollectorStack {
-  const app = new App({ outdir: tempOutdir(), context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  return new CollectorStack(app, 'Test', { config: parseConfig(input), configFile: EXAMPLE_FILE });
-}
+import { CollectorStack } from '../../../infra/collector-stack.js';
+import { EXAMPLE, EXAMPLE_FILE, synth, synthStack, testApp } from '../../support/cdk-synth.js';
 
 /**
  * Every `Validations.of(…).acknowledge()` in the stack: `construct path: rule id` → reason. The path is part of
@@ -443,7 +377,9 @@ describe('CollectorStack with the example config', () => {
   it('acknowledges only the cdk-nag findings it must, each with a written reason', () => {
     expect(acknowledgedRules(synthStack())).toEqual({
       'SpillBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
-      'ReportBucket: AwsSolutions-S1': expect.stringMatching(/server access logs would need a second bucket/),
+      'MonthlyReport/Bucket: AwsSolutions-S1': expect.stringMatching(
+        /server access logs would need a second bucket/,
+      ),
       'AlarmTopic: AwsSolutions-SNS2': expect.stringMatching(/CloudWatch alarms cannot publish/),
       'DeadLetterQueue: AwsSolutions-SQS3': expect.stringMatching(/itself the dead-letter queue/),
       'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/rejected/*]':
@@ -452,9 +388,8 @@ describe('CollectorStack with the example config', () => {
         expect.stringMatching(/prefix/),
       'CollectorRole: AwsSolutions-IAM5[Resource::<SpillBucket09AD0DE5.Arn>/state/*]':
         expect.stringMatching(/prefix/),
-      'ReportRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]': expect.stringMatching(
-        /named by the month at run time/,
-      ),
+      'MonthlyReport/FunctionRole: AwsSolutions-IAM5[Resource::<ReportBucket577F0FCD.Arn>/reports/*]':
+        expect.stringMatching(/named by the month \(reports\/2026-10\/…\) at run time/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<Collector9EBA7CF5.Arn>:*]':
         expect.stringMatching(/versions/),
       'SchedulerRole: AwsSolutions-IAM5[Resource::<ReportC847FC22.Arn>:*]': expect.stringMatching(/versions/),
@@ -886,8 +821,7 @@ const PHYSICAL_NAME_KEYS = [
 
 describe('Two stacks side by side (-c stackName=…)', () => {
   it('synthesise in one app, account and region without a physical name in common', () => {
-    const outdir = tempOutdir();
-    const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const { app } = testApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const input = { ...EXAMPLE, deploy: { createSecrets: true } };
     const stacks = ['CollectorStaging', 'CollectorProd'].map(

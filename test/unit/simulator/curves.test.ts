@@ -4,10 +4,10 @@ import {
   demandAt,
   hashString,
   liveUsers,
-  messagesUsedSince,
   peakDemandBetween,
   utcMonthBounds,
 } from '../../../simulator/curves.js';
+import { messagesUsedSince } from '../../../simulator/providers/metered/routes.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -12,31 +12,14 @@ import { codeFiles, REPO_ROOT } from '../../support/source-tree.js';
 /** Where provider knowledge belongs. */
 const OWNERS = [/^functions\/providers\//, /^simulator\/providers\//];
 
-/**
- * Scenario data that builds targets of particular providers, as the tests do: the bench's load scenario and the
- * soak run poll the simulator's Streampixel, IMKit and Metered endpoints; the screenshot seeds their points.
- */
-const SCENARIOS = [
-  /^bench\//,
-  /^scripts\/soak\.ts$/,
-  /^scripts\/report-screenshot\.ts$/,
-  /^scripts\/demo-month\.ts$/,
-];
+/** The bench's load scenario polls particular providers' endpoints of the simulator (issue 14 owns bench/). */
+const SCENARIOS = [/^bench\//];
 
 /**
- * Issue 13's report and dashboards derive from capabilities; what still names a provider there: the report's
- * `metered` key, kept one release as the alias of `plan` (the issue asks for it), and two dashboard comments that
- * quote provider pages. Remove these lines when the alias goes.
+ * The report's `metered` key, kept one release as the alias of `plan` (the issue asks for it). Remove this line
+ * when the alias goes.
  */
-const IN_FLIGHT = [/^functions\/report\/(model|compute)\.ts$/, /^dashboards\/src\/(alerts|influxql)\.ts$/];
-
-/**
- * The simulator's routes live in simulator/providers/<provider>/, but its core still names providers: the state
- * holds each provider's credentials, Metered's period and Streampixel's listing, the server tracks requests per
- * Streampixel user and lists the provider routers, and the default config and the curves are per provider. Not
- * yet moved; the rest of simulator/ is checked.
- */
-const NOT_YET_SPLIT = [/^simulator\/(config|core|curves|listing|server)\.ts$/];
+const IN_FLIGHT = [/^functions\/report\/(model|compute)\.ts$/];
 
 /**
  * Provider names as words (`streampixel`, `IMKit`, `Metered`), except `http`, which names a protocol as often as
@@ -65,7 +48,7 @@ function offences(allowed: RegExp[]): string[] {
 
 describe('provider knowledge stays in its folder', () => {
   it('no code outside functions/providers/ names a provider or an endpoint id', () => {
-    expect(offences([...SCENARIOS, ...IN_FLIGHT, ...NOT_YET_SPLIT])).toEqual([]);
+    expect(offences([...SCENARIOS, ...IN_FLIGHT])).toEqual([]);
   });
 
   it('the check itself catches every provider tag and endpoint id, as code would spell them', () => {

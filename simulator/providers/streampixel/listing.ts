@@ -4,8 +4,8 @@
  * checks credentials and decides which listing exists.
  */
 
-import { DAY_MS } from '../functions/time/units.js';
-import { hashString } from './curves.js';
+import { DAY_MS } from '../../../functions/time/units.js';
+import { hashString } from '../../curves.js';
 
 /** One project of the simulated Streampixel account. */
 export interface SimulatedProject {
