@@ -49,7 +49,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * request reached the server, and a GET may be sent again.
  */
 export function httpGet(request: ProviderRequest, options: GetOptions): Promise<ProviderResponse> {
-  const head = requestHead(request);
+  const head = headOf(request);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   return new Promise<ProviderResponse>((resolve, reject) => {
     let settled = false;
@@ -138,6 +138,18 @@ export function httpGet(request: ProviderRequest, options: GetOptions): Promise<
     };
     send();
   });
+}
+
+/** Request heads already written: a run hands the same request object to every sample of its target. */
+const heads = new WeakMap<ProviderRequest, string>();
+
+function headOf(request: ProviderRequest): string {
+  let head = heads.get(request);
+  if (head === undefined) {
+    head = requestHead(request);
+    heads.set(request, head);
+  }
+  return head;
 }
 
 /** The request's head: `Host`, the caller's headers, keep-alive. Throws on a header that would split it. */
