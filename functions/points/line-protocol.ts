@@ -82,15 +82,18 @@ export class LinePoint {
 
   /** The line, tags and fields sorted by key (InfluxDB's own order, and a stable text for golden tests). */
   toLineProtocol(): string {
-    const byKey = (map: Map<string, string>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const tags = byKey(this.tags)
-      .filter(([, value]) => value !== '' && (PLAIN.test(value) || carriedName(value) !== ''))
-      .map(([key, value]) => `,${escapeKey(key)}=${escapeKey(value)}`)
-      .join('');
-    const fields = byKey(this.fields)
-      .map(([key, value]) => `${escapeKey(key)}=${value}`)
-      .join(',');
-    const time = this.time === undefined ? '' : ` ${this.time}`;
-    return `${escapeMeasurement(this.measurement)}${tags} ${fields}${time}`;
+    let line = escapeMeasurement(this.measurement);
+    for (const key of [...this.tags.keys()].sort()) {
+      const value = this.tags.get(key) as string;
+      if (value === '' || (!PLAIN.test(value) && carriedName(value) === '')) continue;
+      line += `,${escapeKey(key)}=${escapeKey(value)}`;
+    }
+    let separator = ' ';
+    for (const key of [...this.fields.keys()].sort()) {
+      line += `${separator}${escapeKey(key)}=${this.fields.get(key)}`;
+      separator = ',';
+    }
+    if (this.fields.size === 0) line += ' ';
+    return this.time === undefined ? line : `${line} ${this.time}`;
   }
 }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
 import type { Target } from '../config/schema.js';
 import type { AccountLimit } from '../http/account-limit.js';
 import { httpGet, TransportError } from '../http/get.js';
@@ -44,14 +43,6 @@ export interface SampleContext {
   signal?: AbortSignal;
   /** The HTTP edge: a seam for unit tests of the run. @default httpGet */
   get?: typeof httpGet;
-}
-
-/** A failed attempt, carried through p-retry to the retry decision. */
-class AttemptFailedError extends Error {
-  override readonly name = 'AttemptFailedError';
-  constructor(readonly failure: Failure) {
-    super(failure.message);
-  }
 }
 
 /**
@@ -132,50 +123,48 @@ export async function takeSample(
     return context.limitAccount ? context.limitAccount(account, fetch) : fetch();
   };
 
+  // The key may have been rotated since it was cached: after an `auth`, one fresh read and one more try.
+  const attemptWithFreshKey = async (): Promise<Sample | Failure> => {
+    const result = await attempt();
+    if (!('outcome' in result) || result.outcome !== 'auth') return result;
+    const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
+    if (fresh === undefined) return result;
+    secretString = fresh;
+    prepared = preparedFor(adapter, target, fresh);
+    return attempt();
+  };
+
+  let failure: Failure | undefined;
   try {
-    const sample = await pRetry(
-      async () => {
-        let result = await attempt();
-        if ('outcome' in result && result.outcome === 'auth') {
-          // The key may have been rotated since it was cached: one fresh read, one more try, then `auth`.
-          const fresh = await context.secrets.refresh(target.secret, secretString).catch(() => undefined);
-          if (fresh !== undefined) {
-            secretString = fresh;
-            prepared = preparedFor(adapter, target, fresh);
-            result = await attempt();
-          }
-        }
-        if ('outcome' in result) throw new AttemptFailedError(result);
-        return result;
-      },
-      {
-        retries: context.maxAttempts - 1,
-        minTimeout: context.retryDelayMs ?? 250,
-        maxTimeout: 4_000,
-        randomize: true,
-        maxRetryTime: Math.max(0, context.stopAt - context.now()),
-        shouldRetry: ({ error }) =>
-          error instanceof AttemptFailedError && error.failure.retryable && !context.signal?.aborted,
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          const wait = error instanceof AttemptFailedError ? error.failure.retryAfterMs : undefined;
-          if (wait && retriesLeft > 0 && error instanceof AttemptFailedError && error.failure.retryable) {
-            await sleep(Math.min(wait, Math.max(0, context.stopAt - context.now())));
-          }
-        },
-      },
-    );
-    return record(sample);
+    for (let attemptNo = 1; ; attemptNo++) {
+      const result = await attemptWithFreshKey();
+      if (!('outcome' in result)) return record(result);
+      failure = result;
+      if (!result.retryable || attemptNo >= context.maxAttempts || context.signal?.aborted) break;
+      const wait = result.retryAfterMs ?? retryDelayOf(attemptNo, context.retryDelayMs ?? 250);
+      // A retry that could not start before sampling stops is not worth the wait.
+      if (context.now() + wait >= context.stopAt) break;
+      await sleep(wait, undefined, context.signal ? { signal: context.signal } : {}).catch(() => undefined);
+    }
   } catch (error) {
     // A rotated secret that no longer parses is a config failure like any other.
-    const failure = error instanceof AttemptFailedError ? error.failure : configFailure(error);
-    if (failure.outcome === 'rate_limited') {
-      context.backoff.set(
-        target.name,
-        context.now() + (failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS),
-      );
-    }
-    return record(failure);
+    failure = configFailure(error);
   }
+  if (failure.outcome === 'rate_limited') {
+    context.backoff.set(target.name, context.now() + (failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS));
+  }
+  return record(failure);
+}
+
+/** Longest pause between two attempts of a sample, in ms. */
+const MAX_RETRY_DELAY_MS = 4_000;
+
+/**
+ * The pause after attempt `attemptNo`: `firstMs` doubled per attempt, times a random factor from 1 to 2 so that
+ * targets failing together do not retry in lockstep, at most {@link MAX_RETRY_DELAY_MS}.
+ */
+export function retryDelayOf(attemptNo: number, firstMs: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, firstMs * 2 ** (attemptNo - 1) * (1 + Math.random()));
 }
 
 /**

@@ -5,6 +5,7 @@ import { WriteError } from '../../../functions/influx/writer.js';
 import { collect, type RunPlan } from '../../../functions/run/collect.js';
 import {
   DEFAULT_RATE_LIMIT_BACKOFF_MS,
+  retryDelayOf,
   type SampleContext,
   takeSample,
 } from '../../../functions/run/sample.js';
@@ -156,6 +157,14 @@ describe('takeSample', () => {
     expect(record.error).toBe('secret "collector/example": key "apiKey" is missing');
   });
 
+  it('does not retry when the pause would reach past the stop time', async () => {
+    const clock = manualClock();
+    const get = fakeGet(() => json({ message: 'busy' }, 503, { 'retry-after': '5' }));
+    const context = { ...contextOf(get, clock), stopAt: clock.now() + 4_000 };
+    expect(await takeSample(planned, context)).toMatchObject({ outcome: 'upstream', attempts: 1 });
+    expect(get.requests).toHaveLength(1);
+  });
+
   it('starts no attempt once the run has reached its stop time', async () => {
     const get = fakeGet(() => json({ online: 1 }));
     const context = { ...contextOf(get), stopAt: 0 };
@@ -260,5 +269,18 @@ describe('collect', () => {
     expect(summary.rejected).toBe(1);
     expect(summary.pointsWritten).toBe(1);
     expect(spill.rejected.map((entry) => entry.lines[0]?.split(',')[0])).toEqual(['concurrency']);
+  });
+});
+
+describe('retryDelayOf', () => {
+  it('doubles per attempt with a jitter factor from 1 to 2, and stays within 4 s', () => {
+    for (let attemptNo = 1; attemptNo <= 6; attemptNo++) {
+      const base = Math.min(4_000, 250 * 2 ** (attemptNo - 1));
+      for (let draw = 0; draw < 50; draw++) {
+        const delay = retryDelayOf(attemptNo, 250);
+        expect(delay).toBeGreaterThanOrEqual(base);
+        expect(delay).toBeLessThanOrEqual(Math.min(4_000, 2 * base));
+      }
+    }
   });
 });
