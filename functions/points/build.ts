@@ -92,7 +92,7 @@ export function toLines(points: readonly LinePoint[]): string[] {
 
 /** Both points of a sample record, in the order they are written. */
 export function pointsOf(record: SampleRecord): LinePoint[] {
-  const points = record.sample ? [concurrencyPoint({ ...record, sample: record.sample })] : [];
+  const points = record.sample ? [concurrencyPoint(record as SampleRecord & { sample: Sample })] : [];
   points.push(runPoint(record));
   return points;
 }

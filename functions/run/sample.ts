@@ -58,22 +58,23 @@ export async function takeSample(
   const adapter = adapterFor(target.endpoint);
   const started = context.now();
   let attempts = 0;
+  // One object literal of one shape for every record: the run makes one per sample.
   const record = (outcome: Failure | Sample): SampleRecord => {
-    const base = {
+    const failed = 'outcome' in outcome;
+    return {
       target,
       adapter,
       at,
+      outcome: failed ? outcome.outcome : 'ok',
+      project: adapter.project(target),
+      httpStatus: failed ? outcome.httpStatus : 200,
       attempts,
       durationMs: context.now() - started,
       // A sample that was never polled is as late as the run was when it reached the slot.
       latenessMs: (attempts > 0 ? started : reachedAt) - at,
-      project: adapter.project(target),
+      error: failed ? shortMessage(context.secrets.scrub(outcome.message)) : '',
+      sample: failed ? undefined : outcome,
     };
-    if ('outcome' in outcome) {
-      const error = shortMessage(context.secrets.scrub(outcome.message));
-      return { ...base, outcome: outcome.outcome, httpStatus: outcome.httpStatus, error };
-    }
-    return { ...base, outcome: 'ok', httpStatus: 200, error: '', sample: outcome };
   };
 
   if (context.windowed && windowClosed(planned, reachedAt)) {
