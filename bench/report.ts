@@ -1,7 +1,7 @@
 import type { BudgetCheck } from './budgets.js';
 import { tickRow } from './budgets.js';
 import { type CostLine, cpuBoundTickMs, DEFAULT_MEMORY_MB } from './cost.js';
-import type { PeerRow } from './peer.js';
+import { type PeerRow, warmUpRounds } from './peer.js';
 import type { BenchResults, ReportBench, TickSetup } from './results.js';
 import { median } from './stats.js';
 
@@ -245,7 +245,7 @@ export function peerTable(peer: BenchResults['peer']): string {
     }),
   );
   return [
-    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first one a warm-up; ${IN_FLIGHT_NOTE}; ` +
+    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first ${warmUpRounds(peer.rounds)} a warm-up; ${IN_FLIGHT_NOTE}; ` +
       `per-request timeout ${peer.timeoutMs / 1000} s for both; InfluxDB's collectd listener writes every ${peer.listenerBatchTimeout}.`,
     '',
     table,
