@@ -49,9 +49,10 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * request reached the server, and a GET may be sent again.
  */
 export function httpGet(request: ProviderRequest, options: GetOptions): Promise<ProviderResponse> {
-  const head = headOf(request);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   return new Promise<ProviderResponse>((resolve, reject) => {
+    // Inside the executor: a header that would split the request rejects, it does not throw.
+    const head = headOf(request);
     let settled = false;
     let timedOut = false;
     let status = 0;

@@ -146,6 +146,8 @@ export async function takeSample(
       // A retry that could not start before sampling stops is not worth the wait.
       if (context.now() + wait >= context.stopAt) break;
       await sleep(wait, undefined, context.signal ? { signal: context.signal } : {}).catch(() => undefined);
+      // Stopped during the pause: the sample keeps the failure it had.
+      if (context.signal?.aborted) break;
     }
   } catch (error) {
     // A rotated secret that no longer parses is a config failure like any other.
