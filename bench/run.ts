@@ -30,7 +30,7 @@ import {
   type TickCost,
 } from './cost.js';
 import { buildHandler, coldImport, LAMBDA_LIKE_ENV } from './handler-bundle.js';
-import { LISTENER_BATCH_TIMEOUT, measurePeer, PEER_DATABASES } from './peer.js';
+import { LISTENER_BATCH_TIMEOUT, measurePeer, PEER_DATABASES, type PeerBench } from './peer.js';
 import {
   budgetTable,
   coldTable,
@@ -386,8 +386,8 @@ async function peerOnly(): Promise<void> {
     secretsManager = await startSecretsManager(simulatorSecrets());
     simulator = await startSimulator({ host: PEER_SIMULATOR_HOST, latencyMs });
     const peer = await measurePeer({
+      ...peerOptions(),
       simulator,
-      latencyMs,
       influxd,
       secretsFile: secrets.file('secrets.json', simulatorSecrets()),
       secretsManagerUrl: secretsManager.url,
@@ -395,10 +395,6 @@ async function peerOnly(): Promise<void> {
       invoke,
       handlerBundle: handlerBundle.file,
       work,
-      quick,
-      progress,
-      ...(profileDir ? { profileDir } : {}),
-      ...(peerRounds ? { rounds: peerRounds } : {}),
     });
     const checks = peerBudgets(peer);
     process.stdout.write(
@@ -412,6 +408,17 @@ async function peerOnly(): Promise<void> {
     secrets.cleanup();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The peer section's settings that come from the command line. */
+function peerOptions(): Pick<PeerBench, 'latencyMs' | 'quick' | 'progress' | 'profileDir' | 'rounds'> {
+  return {
+    latencyMs,
+    quick,
+    progress,
+    ...(profileDir ? { profileDir } : {}),
+    ...(peerRounds ? { rounds: peerRounds } : {}),
+  };
 }
 
 /** influxd with the collectd listener the peer section writes through. */
@@ -467,8 +474,8 @@ async function main(): Promise<void> {
     const peer = peerSkipped
       ? { skipped: peerSkipped }
       : await measurePeer({
+          ...peerOptions(),
           simulator: peerSimulator,
-          latencyMs,
           influxd,
           secretsFile: bench.servers.secretsFile,
           secretsManagerUrl: secretsManager.url,
@@ -476,10 +483,6 @@ async function main(): Promise<void> {
           invoke,
           handlerBundle: handlerBundle.file,
           work,
-          quick,
-          progress,
-          ...(profileDir ? { profileDir } : {}),
-          ...(peerRounds ? { rounds: peerRounds } : {}),
         });
     const ticks = await measureTicks(bench);
     const handler = await measureHandler(bench, ticks);
