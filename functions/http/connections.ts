@@ -23,7 +23,7 @@ export class Connection {
     readonly origin: string,
   ) {
     // Bytes are read into one buffer per connection and copied out (`onread`), past the socket's readable
-    // stream: a third less CPU per request in `npm run bench`'s peer section.
+    // stream: about 40 µs less CPU per request on the bench machine (docs/performance.md).
     const socket = open(url, (read) => this.exchange?.data(read));
     this.socket = socket;
     socket.on('end', () => this.close());

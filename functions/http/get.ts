@@ -31,9 +31,10 @@ export interface GetOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-// A GET over pooled keep-alive sockets, not `node:http` or undici: `npm run bench` measured `node:http` alone at
-// about collectd's whole CPU per sample, and undici's dispatch at three quarters of that, while a GET written
-// on the socket costs a third. The provider endpoints need nothing more than HTTP/1.1 GET with fixed headers.
+// A GET over pooled keep-alive sockets, not `node:http` or undici: measured for `npm run bench`'s peer section,
+// `node:http` alone cost about collectd's whole CPU per sample and undici's dispatch three quarters of that,
+// while a GET written on the socket costs about a quarter (docs/performance.md). The provider endpoints need
+// nothing more than HTTP/1.1 GET with fixed headers.
 const pool = new ConnectionPool();
 
 /** A header name as RFC 9110 allows it, and a value without CR, LF or NUL (which would split the request). */
