@@ -84,9 +84,10 @@ export class LinePoint {
   toLineProtocol(): string {
     let line = escapeMeasurement(this.measurement);
     for (const key of [...this.tags.keys()].sort()) {
-      const value = this.tags.get(key) as string;
-      if (value === '' || (!PLAIN.test(value) && carriedName(value) === '')) continue;
-      line += `,${escapeKey(key)}=${escapeKey(value)}`;
+      // Escaping adds to text and never empties it: a value that escapes to nothing carried nothing (step 4).
+      const value = escapeKey(this.tags.get(key) as string);
+      if (value === '') continue;
+      line += `,${escapeKey(key)}=${value}`;
     }
     let separator = ' ';
     for (const key of [...this.fields.keys()].sort()) {
