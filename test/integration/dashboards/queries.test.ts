@@ -375,6 +375,20 @@ const withKey = (points: Point[]) =>
   }));
 const RUN_TAGS = ['provider', 'target'];
 
+/** The account totals per target of the `concurrency` points the dashboard's variables select. */
+function targetTotals(ctx: GrafanaContext): Point[] {
+  return totals(selected('concurrency', ctx, CONCURRENCY_TAGS));
+}
+
+/** A stat panel's one value per target that has a capacity, stamped with the dashboard's start. */
+function capacityStat(ctx: GrafanaContext, figure: (points: Point[]) => number): Map<string, unknown[][]> {
+  const groups = byTag(
+    targetTotals(ctx).filter((p) => p.fields.capacity !== undefined),
+    'target',
+  );
+  return new Map([...groups].map(([key, points]) => [key, [[ctx.from, figure(points)]]]));
+}
+
 /**
  * The account total per target and sample time, as one `concurrency` point per target and time: `live` and
  * `queued` summed (absent when no point had it), `capacity` the highest.
@@ -467,7 +481,7 @@ type Check = (series: InfluxSeries[], ctx: GrafanaContext) => void;
 /** What each panel's query must answer, by panel title. */
 const PANEL_CHECKS: Record<string, Check> = {
   'Live users per target': (series, ctx) => {
-    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS));
+    const points = targetTotals(ctx);
     const reduce = (inBucket: Point[]) => {
       const capacity = maxOrNull(inBucket, 'capacity');
       return [...max('live')(inBucket), capacity, capacity === null ? null : capacity * 0.9];
@@ -475,7 +489,7 @@ const PANEL_CHECKS: Record<string, Check> = {
     expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
   },
   'Live users as % of capacity': (series, ctx) => {
-    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS));
+    const points = targetTotals(ctx);
     const reduce = (inBucket: Point[]) => {
       const capacity = maxOrNull(inBucket, 'capacity');
       return [capacity === null ? null : (Math.max(...inBucket.map((p) => num(p, 'live'))) / capacity) * 100];
@@ -484,14 +498,12 @@ const PANEL_CHECKS: Record<string, Check> = {
   },
   'Queue per target': (series, ctx) => {
     // Targets without a queue have no series.
-    const points = totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter(
-      (p) => p.fields.queued !== undefined,
-    );
+    const points = targetTotals(ctx).filter((p) => p.fields.queued !== undefined);
     const reduce = (inBucket: Point[]) => [maxOrNull(inBucket, 'queued')];
     expectSeries(series, buckets(points, ctx, 'target', reduce), 'target');
   },
   'Live users now': (series, ctx) => {
-    const groups = byTag(totals(selected('concurrency', ctx, CONCURRENCY_TAGS)), 'target');
+    const groups = byTag(targetTotals(ctx), 'target');
     expect(series.map((s) => s.tags?.target).sort()).toEqual([...groups.keys()].sort());
     for (const [key, points] of groups) {
       // The account total at the latest sample time: one figure even for a target of several projects.
@@ -502,30 +514,13 @@ const PANEL_CHECKS: Record<string, Check> = {
     }
   },
   'Headroom now': (series, ctx) => {
-    const groups = byTag(
-      totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter((p) => p.fields.capacity !== undefined),
-      'target',
-    );
-    const expected = new Map(
-      [...groups].map(([key, points]) => [
-        key,
-        [[ctx.from, num(last(points), 'capacity') - num(last(points), 'live')]],
-      ]),
-    );
-    expectSeries(series, expected, 'target');
+    const headroom = (points: Point[]) => num(last(points), 'capacity') - num(last(points), 'live');
+    expectSeries(series, capacityStat(ctx, headroom), 'target');
   },
   'Month-to-date peak vs capacity': (series, ctx) => {
-    const groups = byTag(
-      totals(selected('concurrency', ctx, CONCURRENCY_TAGS)).filter((p) => p.fields.capacity !== undefined),
-      'target',
-    );
-    const expected = new Map(
-      [...groups].map(([key, points]) => [
-        key,
-        [[ctx.from, (Math.max(...points.map((p) => num(p, 'live'))) / num(last(points), 'capacity')) * 100]],
-      ]),
-    );
-    expectSeries(series, expected, 'target');
+    const peakPercent = (points: Point[]) =>
+      (Math.max(...points.map((p) => num(p, 'live'))) / num(last(points), 'capacity')) * 100;
+    expectSeries(series, capacityStat(ctx, peakPercent), 'target');
   },
   'Age of the latest sample': (series, ctx) => {
     const groups = byTag(selected('concurrency', ctx, CONCURRENCY_TAGS), 'target');
@@ -534,7 +529,7 @@ const PANEL_CHECKS: Record<string, Check> = {
       expect(series.find((s) => s.tags?.target === key)?.values[0]?.[0], key).toBe(last(points).time);
   },
   'Peak over the selected range': (series, ctx) => {
-    const groups = byTag(totals(selected('concurrency', ctx, CONCURRENCY_TAGS)), 'target');
+    const groups = byTag(targetTotals(ctx), 'target');
     const expected = new Map(
       [...groups].map(([key, points]) => {
         const peak = Math.max(...points.map((p) => num(p, 'live')));
