@@ -2,8 +2,8 @@
  * The deployed handler, invoked as Lambda invokes it: `node invoke.mjs '<InvokeSpec as JSON>'` imports the
  * handler's bundle (built as `NodejsFunction` builds it), then calls `handler` once per target group, in one
  * process, and prints one line of JSON, an `InvokeResult`. The environment (config path, Secrets Manager
- * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types and the
- * argument's reader, so the process holds the handler's code and nothing else of the bench.
+ * endpoint, Powertools settings) comes from the orchestrator. This file imports nothing but types, the
+ * argument's reader and the warm-up's check, so the process holds the handler's code and little else of the bench.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import type { CollectEvent, CollectResult } from '../functions/handlers/collect.js';
 import { readArgument } from './argument.js';
 import type { InvokeResult, InvokeSpec } from './spec.js';
+import { assertWarmBefore } from './warm-up.js';
 
 type Handler = (event: CollectEvent, context: Context) => Promise<CollectResult>;
 
@@ -39,6 +40,20 @@ const importStarted = performance.now();
 const { handler } = (await import(pathToFileURL(spec.bundle).href)) as { handler: Handler };
 const importMs = performance.now() - importStarted;
 const rssAfterImportMb = process.memoryUsage().rss / 1e6;
+
+if (spec.warmUp) {
+  for (let index = 0; index < spec.warmUp.rounds; index++) {
+    // Stamped with the minute it runs in, as a scheduled invocation is: its one-minute targets are then on time.
+    const time = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS).toISOString();
+    const result = await handler({ time, targets: spec.warmUp.targets }, contextFor(spec.timeoutMs));
+    // A failing warm-up warms the failure path, not the one measured.
+    if (result.failed + result.missed > 0)
+      throw new Error(
+        `warm-up invocation ${index + 1}: ${result.failed + result.missed} sample(s) not taken`,
+      );
+  }
+  assertWarmBefore(spec.startAt?.[0]);
+}
 
 const runs: InvokeResult['runs'] = [];
 for (const [index, targets] of spec.groups.entries()) {

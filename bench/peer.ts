@@ -38,12 +38,16 @@ export interface PeerRow {
   expected: number;
   /** CPU time over the measured rounds' intervals per 1000 samples polled, in ms. */
   cpuMsPer1000: number;
+  /** Where the CPU time was read (see `ProcFigures.source`). */
+  cpuSource: ProcFigures['source'];
   peakRssMb: number;
 }
 
 export interface PeerResults {
   intervalMs: number;
   rounds: number;
+  /** Samples each collector process took before its rounds. */
+  warmUpSamples: number;
   /** The collector's per-request timeout and collectd's `Timeout`, in ms. */
   timeoutMs: number;
   /** How long InfluxDB's collectd listener buffers points before it writes them. */
@@ -70,7 +74,7 @@ export interface PeerBench {
   handlerBundle: string;
   work: string;
   quick: boolean;
-  /** Rounds per row, warm-up included; more give a steadier CPU figure (`/proc` counts in 10 ms ticks). */
+  /** Rounds per row, warm-up included; more give a steadier CPU figure. */
   rounds?: number;
   progress: (message: string) => void;
   /** Where each collector process leaves a `--cpu-prof` profile (`peer-<tool>-<targets>.cpuprofile`). */
@@ -96,10 +100,25 @@ const ROUND_GIVE_UP_MS = 25_000;
 const HANDLER_WINDOW_MS = 25_000;
 
 /**
- * Rounds left out of the figures at the start of a row: a fresh Node process spends its first seconds compiling
- * (TurboFan, on threads of its own) and sizing its heap, which a poller that runs for months pays once. Measured
- * on this machine, rounds 22–32 of a process cost 16 % less CPU per sample than rounds 2–12; four of ten rounds
- * take most of that out, and collectd gets the same.
+ * Samples a collector process takes before its rounds: V8 optimises a function once it has been called often
+ * enough, so a process is warm after a number of samples, whatever the number of targets. In-process, against the
+ * simulator, rounds 11–30 of 100 targets still spent 128 ms compiling (TurboFan, on threads of its own) and cost
+ * 2.1× the CPU per sample of rounds 101–120; after 4,000 samples, 6 ms. A poller that runs for months pays this
+ * once (about 0.2 s of CPU); the cold start has its own section. collectd, compiled ahead of time, has none.
+ */
+const WARM_UP_SAMPLES = 4_000;
+
+/** The warm-up's rounds of `size` targets, and the time allowed for them (50 % over the physical limit). */
+function warmUpOf(size: number, latencyMs: number): { rounds: number; allowanceMs: number } {
+  const rounds = Math.ceil(WARM_UP_SAMPLES / size);
+  const roundMs = Math.ceil(size / IN_FLIGHT) * latencyMs * 1.5 + 100;
+  return { rounds, allowanceMs: 3_000 + rounds * roundMs };
+}
+
+/**
+ * Rounds left out of the figures at the start of a row, after the collector's warm-up: a fresh process still sizes
+ * its heap, and V8's memory reducer runs its full collections some 8 s after the heap last grew. collectd gets the
+ * same.
  */
 export function warmUpRounds(rounds: number): number {
   return Math.max(1, Math.floor(rounds * 0.4));
@@ -229,6 +248,8 @@ function rowOf(
   const complete = (times: number[]): number[] =>
     times.slice(warmUp).map((time, index) => time - (starts[index + warmUp] as number));
   const [before, after] = watched.cpu;
+  if (before.source !== after.source)
+    throw new Error(`${tool}: CPU time read from ${before.source}, then ${after.source}`);
   return {
     tool,
     targets,
@@ -237,6 +258,7 @@ function rowOf(
     landed,
     expected: rounds * (hanging ? targets - 1 : targets),
     cpuMsPer1000: ((after.cpuMs - before.cpuMs) / ((rounds - warmUp) * targets)) * 1000,
+    cpuSource: after.source,
     peakRssMb: after.peakRssMb,
   };
 }
@@ -270,7 +292,9 @@ export async function measureCollector(
   // its minute, so each of its rounds polls targets of its own (and pays for building their requests).
   const shared = tool === 'cli' ? roundOf(bench, size, hanging) : undefined;
   const perRound = Array.from({ length: rounds }, () => shared ?? roundOf(bench, size, hanging));
-  let startAt = Date.now() + 1_000;
+  const warm = roundOf(bench, hanging ? size - 1 : size, false);
+  const warmUp = warmUpOf(size, bench.latencyMs);
+  let startAt = Date.now() + warmUp.allowanceMs;
   if (tool === 'handler') {
     // The whole run within the first seconds of one minute (see HANDLER_WINDOW_MS).
     const intoMinute = (startAt + 500) % 60_000;
@@ -298,6 +322,7 @@ export async function measureCollector(
       targets: (shared as Round).targets,
       startAt: startTimes,
       lingerUntil,
+      warmUp: { targets: warm.targets, rounds: warmUp.rounds },
     };
     child = await spawnNode(bench.scenario, spec, process.env, profiling, bench.work);
   } else {
@@ -308,7 +333,7 @@ export async function measureCollector(
         influx: { url: bench.influxd.url, apiVersion: 1, database },
         concurrency: IN_FLIGHT,
         maxInFlightPerAccount: IN_FLIGHT,
-        targets: perRound.flatMap((round) => round.targets),
+        targets: [warm, ...perRound].flatMap((round) => round.targets),
       }),
     );
     const spec: InvokeSpec = {
@@ -317,6 +342,7 @@ export async function measureCollector(
       timeoutMs: 120_000,
       startAt: startTimes,
       lingerUntil,
+      warmUp: { targets: warm.targets.map((target) => target.name), rounds: warmUp.rounds },
     };
     child = await spawnNode(
       bench.invoke,
@@ -458,6 +484,7 @@ export async function measurePeer(bench: PeerBench): Promise<PeerResults> {
   return {
     intervalMs: INTERVAL_MS,
     rounds,
+    warmUpSamples: WARM_UP_SAMPLES,
     timeoutMs: TIMEOUT_MS,
     listenerBatchTimeout: LISTENER_BATCH_TIMEOUT,
     rows,

@@ -245,11 +245,21 @@ export function peerTable(peer: BenchResults['peer']): string {
     }),
   );
   return [
-    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first ${warmUpRounds(peer.rounds)} a warm-up; ${IN_FLIGHT_NOTE}; ` +
-      `per-request timeout ${peer.timeoutMs / 1000} s for both; InfluxDB's collectd listener writes every ${peer.listenerBatchTimeout}.`,
+    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first ${warmUpRounds(peer.rounds)} left out; ` +
+      `each collector process first takes ${peer.warmUpSamples.toLocaleString('en-US')} samples of its own (JIT warm-up); ${IN_FLIGHT_NOTE}; ` +
+      `per-request timeout ${peer.timeoutMs / 1000} s for both; InfluxDB's collectd listener writes every ${peer.listenerBatchTimeout}; ` +
+      `CPU time ${cpuSourceNote(peer.rows)}.`,
     '',
     table,
   ].join('\n');
+}
+
+/** How the rows' CPU time was read: per-thread run time where the kernel keeps it, else 10 ms ticks. */
+function cpuSourceNote(rows: readonly PeerRow[]): string {
+  const sources = new Set(rows.map((row) => row.cpuSource));
+  if (sources.size === 1 && sources.has('schedstat'))
+    return "summed over each process's threads from `/proc/<pid>/task/*/schedstat` (ns)";
+  return "from `/proc/<pid>/stat` for some rows (10 ms ticks: about ±15 % on collectd's figure at 100 targets)";
 }
 
 const IN_FLIGHT_NOTE =

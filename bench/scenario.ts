@@ -36,6 +36,7 @@ import type {
 } from './spec.js';
 import { median } from './stats.js';
 import { benchConfig, projectId, targetName, tickPoints } from './targets.js';
+import { assertWarmBefore } from './warm-up.js';
 
 /** Generous: a run is measured, never cut short (the CLI's `--once` keeps the same kind of margin). */
 const RUN_DEADLINE_MS = 120_000;
@@ -222,41 +223,54 @@ async function writeScenario(spec: WriteSpec): Promise<WriteResult> {
 /** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
 async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
   const source = await FileSecretSource.load(spec.secretsFile);
-  const config = parseConfig({
-    influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
-    concurrency: spec.concurrency,
-    maxInFlightPerAccount: spec.concurrency,
-    targets: spec.targets,
-  });
+  const configOf = (targets: object[]): Config =>
+    parseConfig({
+      influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
+      concurrency: spec.concurrency,
+      maxInFlightPerAccount: spec.concurrency,
+      targets,
+    });
+  const config = configOf(spec.targets);
+  const warmUp = configOf(spec.warmUp.targets);
+  const worstCase = new Map(
+    [config, warmUp].map((of) => [
+      of,
+      Math.max(...of.targets.map((target) => sampleWorstCaseMs(target, of.maxAttempts))),
+    ]),
+  );
   // One writer for the process, a secrets memo per round: as the CLI's loop (`collectForever`) has them.
   const sink = await openInfluxWriter(config, new RunSecrets(source));
-  const sampling = Math.max(...config.targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)));
+  const round = async (of: Config, startAt: number): Promise<RoundOutcome> => {
+    const now = Date.now();
+    const sampling = worstCase.get(of) as number;
+    // The bench plays the scheduler: each round is stamped with the second it starts in, so that rounds 2 s
+    // apart of the same one-minute targets land as points of their own.
+    const at = Math.floor(startAt / 1000) * 1000;
+    const summary = await collect(
+      {
+        samples: of.targets.map((target) => ({ target, at })),
+        waitForSchedule: false,
+        stopSamplingAt: now + sampling,
+        finishBy: now + sampling + writeReserveMs(of),
+      },
+      { secrets: new RunSecrets(source), sink, log: memoryLog(), ...limitsOf(of) },
+    );
+    return {
+      samples: summary.records.length,
+      failed: summary.records.filter((record) => record.outcome !== 'ok').length,
+      pointsWritten: summary.pointsWritten,
+    };
+  };
+  for (let index = 0; index < spec.warmUp.rounds; index++) {
+    const { failed } = await round(warmUp, Date.now());
+    // A failing warm-up warms the failure path, not the one measured.
+    if (failed > 0) throw new Error(`warm-up round ${index + 1}: ${failed} sample(s) failed`);
+  }
+  assertWarmBefore(spec.startAt[0]);
   const running: Promise<RoundOutcome>[] = [];
   for (const startAt of spec.startAt) {
     await sleep(Math.max(0, startAt - Date.now()));
-    running.push(
-      (async () => {
-        const now = Date.now();
-        const secrets = new RunSecrets(source);
-        // The bench plays the scheduler: each round is stamped with the second it starts in, so that rounds 2 s
-        // apart of the same one-minute targets land as points of their own.
-        const at = Math.floor(startAt / 1000) * 1000;
-        const summary = await collect(
-          {
-            samples: config.targets.map((target) => ({ target, at })),
-            waitForSchedule: false,
-            stopSamplingAt: now + sampling,
-            finishBy: now + sampling + writeReserveMs(config),
-          },
-          { secrets, sink, log: memoryLog(), ...limitsOf(config) },
-        );
-        return {
-          samples: summary.records.length,
-          failed: summary.records.filter((record) => record.outcome !== 'ok').length,
-          pointsWritten: summary.pointsWritten,
-        };
-      })(),
-    );
+    running.push(round(config, startAt));
   }
   const rounds = await Promise.all(running);
   await sleep(Math.max(0, spec.lingerUntil - Date.now()));

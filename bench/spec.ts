@@ -65,6 +65,18 @@ export interface RoundsSpec {
   startAt: number[];
   /** Epoch ms before which the process does not end, so that it can be measured from outside until then. */
   lingerUntil: number;
+  /** Rounds run back to back before the first of `startAt`, which they must not overrun. */
+  warmUp: WarmUp<object>;
+}
+
+/**
+ * The JIT warm-up of a peer row's process: `rounds` polls of `targets` (targets of their own, healthy), one after
+ * the other. V8 optimises a function after enough calls, so a process is warm after a number of samples, not of
+ * rounds: see `warmUpOf` in peer.ts.
+ */
+export interface WarmUp<Target> {
+  targets: Target[];
+  rounds: number;
 }
 
 export type ScenarioSpec = CollectorSpec | NaiveSpec | WriteSpec | RoundsSpec;
@@ -149,6 +161,8 @@ export interface InvokeSpec {
   startAt?: number[];
   /** Epoch ms before which the process does not end, so that it can be measured from outside until then. */
   lingerUntil?: number;
+  /** Invocations of these target names back to back before the first of `startAt`, which they must not overrun. */
+  warmUp?: WarmUp<string>;
 }
 
 export interface InvokeResult {
