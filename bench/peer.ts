@@ -21,7 +21,7 @@ import { benchTargets, projectId, targetName } from './targets.js';
 /** Which program ran a peer row. */
 export type PeerTool = 'collectd' | 'cli' | 'handler';
 
-/** One tool on one size: its rounds after the warm-up ones (see `warmUpRounds`). */
+/** One tool on one size: its rounds after the ones left out (see `leftOutRounds`). */
 export interface PeerRow {
   tool: PeerTool;
   targets: number;
@@ -74,7 +74,7 @@ export interface PeerBench {
   handlerBundle: string;
   work: string;
   quick: boolean;
-  /** Rounds per row, warm-up included; more give a steadier CPU figure. */
+  /** Rounds per row, those left out included; more give a steadier CPU figure. */
   rounds?: number;
   progress: (message: string) => void;
   /** Where each collector process leaves a `--cpu-prof` profile (`peer-<tool>-<targets>.cpuprofile`). */
@@ -120,7 +120,7 @@ function warmUpOf(size: number, latencyMs: number): { rounds: number; allowanceM
  * its heap, and V8's memory reducer runs its full collections some 8 s after the heap last grew. collectd gets the
  * same.
  */
-export function warmUpRounds(rounds: number): number {
+export function leftOutRounds(rounds: number): number {
   return Math.max(1, Math.floor(rounds * 0.4));
 }
 
@@ -208,12 +208,12 @@ interface RoundTimes {
 
 /**
  * Looks at InfluxDB every 20 ms until every round landed (or gave up: NaN, which fails the budgets), and at the process's
- * CPU time half an interval after the last warm-up round began and half an interval after the last round began.
+ * CPU time half an interval after the last round left out began and half an interval after the last round began.
  */
 async function watchRounds(watch: Watch, rounds: number): Promise<RoundTimes> {
-  const warmUp = warmUpRounds(rounds);
+  const leftOut = leftOutRounds(rounds);
   const start = await watch.firstStart();
-  const from = start + (warmUp - 0.5) * INTERVAL_MS;
+  const from = start + (leftOut - 0.5) * INTERVAL_MS;
   const to = start + (rounds - 0.5) * INTERVAL_MS;
   let before: ProcFigures | undefined;
   let after: ProcFigures | undefined;
@@ -244,9 +244,9 @@ function rowOf(
   landed: number,
 ): PeerRow {
   const rounds = starts.length;
-  const warmUp = warmUpRounds(rounds);
+  const leftOut = leftOutRounds(rounds);
   const complete = (times: number[]): number[] =>
-    times.slice(warmUp).map((time, index) => time - (starts[index + warmUp] as number));
+    times.slice(leftOut).map((time, index) => time - (starts[index + leftOut] as number));
   const [before, after] = watched.cpu;
   if (before.source !== after.source)
     throw new Error(`${tool}: CPU time read from ${before.source}, then ${after.source}`);
@@ -257,7 +257,7 @@ function rowOf(
     completeMs: complete(watched.landed),
     landed,
     expected: rounds * (hanging ? targets - 1 : targets),
-    cpuMsPer1000: ((after.cpuMs - before.cpuMs) / ((rounds - warmUp) * targets)) * 1000,
+    cpuMsPer1000: ((after.cpuMs - before.cpuMs) / ((rounds - leftOut) * targets)) * 1000,
     cpuSource: after.source,
     peakRssMb: after.peakRssMb,
   };

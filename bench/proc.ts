@@ -41,7 +41,7 @@ export async function procFigures(pid: number): Promise<ProcFigures> {
   const [stat, status, runMs] = await Promise.all([
     readFile(`/proc/${pid}/stat`, 'utf8'),
     readFile(`/proc/${pid}/status`, 'utf8'),
-    threadRunTimeMs(pid).catch(() => undefined),
+    threadRunTimeMs(pid),
   ]);
   // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

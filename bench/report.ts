@@ -1,7 +1,7 @@
 import type { BudgetCheck } from './budgets.js';
 import { tickRow } from './budgets.js';
 import { type CostLine, cpuBoundTickMs, DEFAULT_MEMORY_MB } from './cost.js';
-import { type PeerRow, warmUpRounds } from './peer.js';
+import { leftOutRounds, type PeerRow } from './peer.js';
 import type { BenchResults, ReportBench, TickSetup } from './results.js';
 import { median } from './stats.js';
 
@@ -245,7 +245,7 @@ export function peerTable(peer: BenchResults['peer']): string {
     }),
   );
   return [
-    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first ${warmUpRounds(peer.rounds)} left out; ` +
+    `${peer.rounds} rounds ${peer.intervalMs / 1000} s apart per row, the first ${leftOutRounds(peer.rounds)} left out; ` +
       `each collector process first takes ${peer.warmUpSamples.toLocaleString('en-US')} samples of its own (JIT warm-up); ${IN_FLIGHT_NOTE}; ` +
       `per-request timeout ${peer.timeoutMs / 1000} s for both; InfluxDB's collectd listener writes every ${peer.listenerBatchTimeout}; ` +
       `CPU time ${cpuSourceNote(peer.rows)}.`,

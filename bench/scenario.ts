@@ -220,40 +220,44 @@ async function writeScenario(spec: WriteSpec): Promise<WriteResult> {
   };
 }
 
+/** A peer round's config, and how long its sampling may take at worst. */
+interface RoundPlan {
+  config: Config;
+  samplingMs: number;
+}
+
 /** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
 async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
   const source = await FileSecretSource.load(spec.secretsFile);
-  const configOf = (targets: object[]): Config =>
-    parseConfig({
+  const planOf = (targets: object[]): RoundPlan => {
+    const config = parseConfig({
       influx: { url: spec.influxUrl, apiVersion: 1, database: spec.database },
       concurrency: spec.concurrency,
       maxInFlightPerAccount: spec.concurrency,
       targets,
     });
-  const config = configOf(spec.targets);
-  const warmUp = configOf(spec.warmUp.targets);
-  const worstCase = new Map(
-    [config, warmUp].map((of) => [
-      of,
-      Math.max(...of.targets.map((target) => sampleWorstCaseMs(target, of.maxAttempts))),
-    ]),
-  );
+    const samplingMs = Math.max(
+      ...config.targets.map((target) => sampleWorstCaseMs(target, config.maxAttempts)),
+    );
+    return { config, samplingMs };
+  };
+  const measured = planOf(spec.targets);
+  const warmUp = planOf(spec.warmUp.targets);
   // One writer for the process, a secrets memo per round: as the CLI's loop (`collectForever`) has them.
-  const sink = await openInfluxWriter(config, new RunSecrets(source));
-  const round = async (of: Config, startAt: number): Promise<RoundOutcome> => {
+  const sink = await openInfluxWriter(measured.config, new RunSecrets(source));
+  const round = async ({ config, samplingMs }: RoundPlan, startAt: number): Promise<RoundOutcome> => {
     const now = Date.now();
-    const sampling = worstCase.get(of) as number;
     // The bench plays the scheduler: each round is stamped with the second it starts in, so that rounds 2 s
     // apart of the same one-minute targets land as points of their own.
     const at = Math.floor(startAt / 1000) * 1000;
     const summary = await collect(
       {
-        samples: of.targets.map((target) => ({ target, at })),
+        samples: config.targets.map((target) => ({ target, at })),
         waitForSchedule: false,
-        stopSamplingAt: now + sampling,
-        finishBy: now + sampling + writeReserveMs(of),
+        stopSamplingAt: now + samplingMs,
+        finishBy: now + samplingMs + writeReserveMs(config),
       },
-      { secrets: new RunSecrets(source), sink, log: memoryLog(), ...limitsOf(of) },
+      { secrets: new RunSecrets(source), sink, log: memoryLog(), ...limitsOf(config) },
     );
     return {
       samples: summary.records.length,
@@ -270,7 +274,7 @@ async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
   const running: Promise<RoundOutcome>[] = [];
   for (const startAt of spec.startAt) {
     await sleep(Math.max(0, startAt - Date.now()));
-    running.push(round(config, startAt));
+    running.push(round(measured, startAt));
   }
   const rounds = await Promise.all(running);
   await sleep(Math.max(0, spec.lingerUntil - Date.now()));
