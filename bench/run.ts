@@ -85,7 +85,7 @@ const { values: args } = parseArgs({
 const only = args.only;
 if (only !== undefined && only !== 'report' && only !== 'peer')
   throw new Error('--only: the sections that run alone are "report" and "peer"');
-/** `--peer-rounds N`: rounds per peer row (default 6, 4 with `--quick`). */
+/** `--peer-rounds N`: rounds per peer row (default 10, 5 with `--quick`; see `measurePeer`). */
 const peerRounds = args['peer-rounds'] === undefined ? undefined : Number(args['peer-rounds']);
 if (peerRounds !== undefined && !(Number.isInteger(peerRounds) && peerRounds >= 2 && peerRounds <= 12))
   throw new Error(
