@@ -10,6 +10,7 @@ import { openInfluxWriter } from '../functions/influx/open.js';
 import { InfluxWriter, type PointSink, type WriteOptions } from '../functions/influx/writer.js';
 import { toLines } from '../functions/points/build.js';
 import { collect, limitsOf } from '../functions/run/collect.js';
+import { keepCompiledCodeAcrossIdleGaps } from '../functions/runtime/idle-gaps.js';
 import { sampleWorstCaseMs, writeReserveMs } from '../functions/schedule/budget.js';
 import { planOnce } from '../functions/schedule/plan.js';
 import { FileSecretSource } from '../functions/secrets/file.js';
@@ -124,6 +125,8 @@ async function tick(
 }
 
 async function collectorScenario(spec: CollectorSpec): Promise<CollectorResult> {
+  // As the handler's module does when Lambda loads it.
+  keepCompiledCodeAcrossIdleGaps();
   const source = await FileSecretSource.load(spec.secretsFile);
   const [firstUrl, ...warmUrls] = spec.simulatorUrls;
   if (firstUrl === undefined || warmUrls.length < spec.warmRuns)
@@ -228,6 +231,8 @@ interface RoundPlan {
 
 /** The peer's rounds: each started at its time, as the CLI's loop starts its runs, none waiting for the one before. */
 async function roundsScenario(spec: RoundsSpec): Promise<RoundsResult> {
+  // As the CLI's loop does before its first run.
+  keepCompiledCodeAcrossIdleGaps();
   const source = await FileSecretSource.load(spec.secretsFile);
   const planOf = (targets: object[]): RoundPlan => {
     const config = parseConfig({

@@ -12,6 +12,7 @@ import type { RunLog } from '../log/run-log.js';
 import { CarriedBackoff, scopeOf } from '../run/backoff.js';
 import { collect, limitsOf, type RunSummary, sleepUntil } from '../run/collect.js';
 import { scheduledRun, summaryFields } from '../run/scheduled.js';
+import { keepCompiledCodeAcrossIdleGaps } from '../runtime/idle-gaps.js';
 import { runBudgetMs, sampleWorstCaseMs, writeReserveMs } from '../schedule/budget.js';
 import { planOnce } from '../schedule/plan.js';
 import { FileSecretSource } from '../secrets/file.js';
@@ -149,6 +150,7 @@ async function collectForever(
   source: SecretSource,
   wiring: Wiring,
 ): Promise<number> {
+  keepCompiledCodeAcrossIdleGaps();
   const running = new Set<Promise<unknown>>();
   let failed = false;
   wiring.log.info('collecting every minute; stop with Ctrl-C', {

@@ -11,6 +11,7 @@ import type { PointSink } from '../influx/writer.js';
 import { CarriedBackoff } from '../run/backoff.js';
 import { lostBatches, type RunSummary, tally } from '../run/collect.js';
 import { scheduledRun, summaryFields } from '../run/scheduled.js';
+import { keepCompiledCodeAcrossIdleGaps } from '../runtime/idle-gaps.js';
 import { RunSecrets } from '../secrets/run-secrets.js';
 import { SecretsManagerSource } from '../secrets/secrets-manager.js';
 import { SecretError } from '../secrets/source.js';
@@ -41,6 +42,8 @@ export interface CollectResult {
 /** Time kept back from Lambda's own timeout, for the runtime to return. */
 const SAFETY_MARGIN_MS = 2_000;
 
+// A warm environment idles between invocations: its ticks should find their compiled code still there.
+keepCompiledCodeAcrossIdleGaps();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 // Module scope: kept across warm invocations (config parsed once, secrets cached, 429 back-offs remembered).
