@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
  * objects"), to compile it again over the next ticks. Measured (docs/performance.md): at 100 targets polled
  * every 2 s that was 40–50 % of the CLI's CPU time per sample. The reducer can only start incremental marking,
  * so without incremental marking it never runs; a full collection still happens when the old generation
- * reaches its limit, in one pause (tens of ms on this heap, which no poll or write notices).
+ * reaches its limit, in one pause: tens of ms on these heaps, by which a sample's `duration_ms` may read long.
  *
  * Set at run time because Lambda accepts no V8 flag in `NODE_OPTIONS`; V8 reads this one each time it decides
  * whether to start marking. `--no-memory-reducer` is read once, at start-up, so setting it here would do nothing.
