@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../../../devtools/process.js';
 
 const MODULE = fileURLToPath(new URL('../../../functions/runtime/idle-gaps.ts', import.meta.url));
 
@@ -31,11 +30,12 @@ console.log(JSON.stringify({
 `;
 
 async function collections(keep: boolean): Promise<{ incremental: number; major: number }> {
-  const { stdout } = await promisify(execFile)(
+  const { code, stdout, stderr } = await runProcess(
     process.execPath,
     ['--import', 'tsx', '--input-type=module', '--eval', CHURN, ...(keep ? ['keep'] : [])],
-    { timeout: 60_000 },
+    { timeoutMs: 60_000 },
   );
+  if (code !== 0) throw new Error(`the churning process exited with ${code}: ${stderr}`);
   return JSON.parse(stdout);
 }
 
