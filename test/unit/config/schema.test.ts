@@ -486,6 +486,21 @@ describe('selectTargets', () => {
     expect(names).toEqual(['chat', 'showroom-live']);
   });
 
+  it('selects from each config its own targets, call after call (the name index is kept per config)', () => {
+    const slower = parseConfig({
+      ...EXAMPLE,
+      targets: EXAMPLE.targets.map((target) => ({ ...target, interval: '12m' })),
+    });
+    for (let call = 0; call < 2; call++) {
+      expect(selectTargets(config, ['chat'])[0]).toBe(
+        config.targets.find((target) => target.name === 'chat'),
+      );
+      const [chat] = selectTargets(slower, ['chat']);
+      expect(chat).toBe(slower.targets.find((target) => target.name === 'chat'));
+      expect(chat?.interval).toBe(720_000);
+    }
+  });
+
   it('reports every unknown name with the known ones', () => {
     let caught: unknown;
     try {
