@@ -33,7 +33,10 @@ export interface PeerRow {
    * when it is full, so a round's last values wait for the next round's.
    */
   completeMs: number[];
-  /** Healthy samples queryable after the run, against those polled (every round). */
+  /**
+   * Healthy samples seen queryable, against those polled (every round): the most of each round seen while it was
+   * watched or after the run (the handler's rounds overwrite the same points, see `measureCollector`).
+   */
   landed: number;
   expected: number;
   /** CPU time over the measured rounds' intervals per 1000 samples polled, in ms. */
@@ -55,7 +58,11 @@ export interface PeerResults {
   rows: PeerRow[];
 }
 
-export const PEER_DATABASES = { collector: 'peer_collector', collectd: 'peer_collectd' } as const;
+export const PEER_DATABASES = {
+  cli: 'peer_cli',
+  handler: 'peer_handler',
+  collectd: 'peer_collectd',
+} as const;
 /**
  * InfluxDB's collectd listener writes what it got every 0.1 s rather than at its default 10 s: the collector
  * writes straight to InfluxDB, so the listener's buffering must not count against collectd.
@@ -124,12 +131,12 @@ export function leftOutRounds(rounds: number): number {
   return Math.max(1, Math.floor(rounds * 0.4));
 }
 
-/** Target indices not used yet in this bench: every round of every row has series of its own. */
+/** Target indices not used yet in this bench: every row, and every warm-up, has series of its own. */
 let nextIndex = 900_000;
 
 const instant = (ms: number): string => `${Math.round(ms)}ms`;
 
-/** One round of the collector: its targets as a config holds them, its tag, and its healthy projects. */
+/** What a collector polls each round: its targets as a config holds them, its tag, and its healthy projects. */
 interface Round {
   /** The `round` tag of its points: its first target's index, unique in the bench. */
   tag: string;
@@ -287,11 +294,11 @@ export async function measureCollector(
   hanging: boolean,
   rounds: number,
 ): Promise<PeerRow> {
-  // The CLI's loop polls the same targets every interval, as collectd polls the same URLs: its rounds share one
-  // set of targets, told apart by their points' time. The handler's invocations stamp a one-minute target with
-  // its minute, so each of its rounds polls targets of its own (and pays for building their requests).
-  const shared = tool === 'cli' ? roundOf(bench, size, hanging) : undefined;
-  const perRound = Array.from({ length: rounds }, () => shared ?? roundOf(bench, size, hanging));
+  // Both poll the same targets every round, as collectd polls the same URLs and a warm function the same shard
+  // every minute. The CLI's rounds are told apart by their points' time (the second each begins in); the
+  // handler stamps a one-minute target with its minute, so its rounds write the same points, each over the one
+  // before, and are told apart by their samples' `lateness_ms` (see `count`).
+  const round = roundOf(bench, size, hanging);
   const warm = roundOf(bench, hanging ? size - 1 : size, false);
   const warmUp = warmUpOf(size, bench.latencyMs);
   let startAt = Date.now() + warmUp.allowanceMs;
@@ -300,10 +307,10 @@ export async function measureCollector(
     const intoMinute = (startAt + 500) % 60_000;
     if (intoMinute + rounds * INTERVAL_MS > HANDLER_WINDOW_MS) startAt += 60_000 - intoMinute + 500;
   }
-  const startTimes = perRound.map((_, round) => startAt + round * INTERVAL_MS);
+  const startTimes = Array.from({ length: rounds }, (_, index) => startAt + index * INTERVAL_MS);
   // The process lives on past the CPU time's second reading, taken half an interval after the last round began.
   const lingerUntil = startAt + rounds * INTERVAL_MS;
-  const database = PEER_DATABASES.collector;
+  const database = PEER_DATABASES[tool];
   const profiling = bench.profileDir
     ? [
         '--cpu-prof',
@@ -319,7 +326,7 @@ export async function measureCollector(
       secretsFile: bench.secretsFile,
       database,
       concurrency: IN_FLIGHT,
-      targets: (shared as Round).targets,
+      targets: round.targets,
       startAt: startTimes,
       lingerUntil,
       warmUp: { targets: warm.targets, rounds: warmUp.rounds },
@@ -333,12 +340,12 @@ export async function measureCollector(
         influx: { url: bench.influxd.url, apiVersion: 1, database },
         concurrency: IN_FLIGHT,
         maxInFlightPerAccount: IN_FLIGHT,
-        targets: [warm, ...perRound].flatMap((round) => round.targets),
+        targets: [...warm.targets, ...round.targets],
       }),
     );
     const spec: InvokeSpec = {
       bundle: bench.handlerBundle,
-      groups: perRound.map(({ targets }) => targets.map((target) => target.name)),
+      groups: startTimes.map(() => round.targets.map((target) => target.name)),
       timeoutMs: 120_000,
       startAt: startTimes,
       lingerUntil,
@@ -360,15 +367,35 @@ export async function measureCollector(
     );
   }
   const healthy = hanging ? size - 1 : size;
-  const count: RoundCount = async (round) => {
-    // A run stamps its points with the second it began in: rounds 2 s apart fall in different seconds.
-    const second = Math.floor((startTimes[round] as number) / 1000) * 1000;
-    const within = shared ? ` AND time >= ${instant(second)} AND time < ${instant(second + 1000)}` : '';
-    const [row] = await bench.influxd.rows(
-      `SELECT count("live") FROM "concurrency" WHERE "round" = '${perRound[round]?.tag}' AND "target" !~ /-hang$/${within}`,
-      database,
-    );
+  const countOf = async (query: string): Promise<number> => {
+    const [row] = await bench.influxd.rows(query, database);
     return Number(row?.count ?? 0);
+  };
+  const seen = startTimes.map(() => 0);
+  const count: RoundCount = async (index) => {
+    const startedAt = startTimes[index] as number;
+    let landed: number;
+    if (tool === 'cli') {
+      // A run stamps its points with the second it began in: rounds 2 s apart fall in different seconds.
+      const second = Math.floor(startedAt / 1000) * 1000;
+      landed = await countOf(
+        `SELECT count("live") FROM "concurrency" WHERE "round" = '${round.tag}' AND "target" !~ /-hang$/` +
+          ` AND time >= ${instant(second)} AND time < ${instant(second + 1000)}`,
+      );
+    } else {
+      // Every round's samples are stamped with the minute and start within its interval: their lateness says
+      // which round took them. The bounds sit 20 ms early, as a timer may fire a little before `Date.now()`
+      // says it is due; the warm-up's last samples start a latency before the first round, earlier still.
+      const minute = Math.floor(startedAt / 60_000) * 60_000;
+      const from = startedAt - minute - 20;
+      landed = await countOf(
+        `SELECT count("up") FROM "collector_run" WHERE "outcome" = 'ok' AND "target" !~ /-hang$/` +
+          ` AND "lateness_ms" >= ${from} AND "lateness_ms" < ${from + INTERVAL_MS}` +
+          ` AND time >= ${instant(minute)} AND time < ${instant(minute + 1000)}`,
+      );
+    }
+    seen[index] = Math.max(seen[index] as number, landed);
+    return landed;
   };
   try {
     const watched = await watchRounds(
@@ -385,11 +412,12 @@ export async function measureCollector(
     clearTimeout(timeout);
     if (code !== 0)
       throw new Error(`the collector's ${tool} run exited with ${code}: ${output.slice(-1_500)}`);
-    const starts = startTimes.map((time, round) =>
-      nthRequest(bench, (perRound[round] as Round).healthyProjects, time, 0),
-    );
+    const starts = startTimes.map((time) => nthRequest(bench, round.healthyProjects, time, 0));
     let landed = 0;
-    for (let round = 0; round < rounds; round++) landed += await count(round);
+    for (let index = 0; index < rounds; index++) {
+      await count(index);
+      landed += seen[index] as number;
+    }
     return rowOf(tool, size, hanging, starts, watched, landed);
   } finally {
     child.kill();
