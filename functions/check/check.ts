@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Config, Target } from '../config/schema.js';
 import type { PointSink } from '../influx/writer.js';
 import { MEASUREMENT, type SampleRecord } from '../points/build.js';

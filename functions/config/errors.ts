@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A configuration that cannot run; each line names the bad path and what was expected. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ADAPTERS } from '../providers/registry.js';
 import type { Adapter, AnyAdapter, BaseTarget } from '../providers/types.js';
 import { durationSchema, formatDuration } from '../time/duration.js';

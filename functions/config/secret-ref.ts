@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A full secret ARN: region, account, and the name with the six characters Secrets Manager appends. */
 const SECRET_ARN =

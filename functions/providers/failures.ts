@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../time/units.js';
 import type { Outcome } from './outcome.js';
 import type { Failure, ParseResult, ProviderResponse, ResponseHeaders, Sample } from './types.js';

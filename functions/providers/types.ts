@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Outcome } from './outcome.js';
 
 /** What an adapter asks the HTTP edge to fetch. */

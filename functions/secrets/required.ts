@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Config } from '../config/schema.js';
 import { adapterFor } from '../providers/registry.js';
 import { credentialsSchemaOf } from '../providers/types.js';

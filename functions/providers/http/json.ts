@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badResponse, countSchema, readBody } from '../failures.js';
 import { defineAdapter, type Failure } from '../types.js';
 import { JSON_POINTER, resolvePointer } from './pointer.js';

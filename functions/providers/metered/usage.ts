@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import { defineAdapter } from '../types.js';
 

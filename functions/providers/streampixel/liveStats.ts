@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineAdapter } from '../types.js';
 import { statsUrl, streampixelStats } from './stats.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MINUTE_MS } from '../../time/units.js';
 import { joinUrl, readBody } from '../failures.js';
 import type {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../../time/duration.js';
 import { countSchema, joinUrl, parseWith } from '../failures.js';
 import type { ParseResult, ProviderResponse } from '../types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProjectDiscovery } from '../../../functions/discovery/discover.js';
 import { accountLimiter } from '../../../functions/http/account-limit.js';
 import type { Failure, ListedProject, ProjectListing } from '../../../functions/providers/types.js';
