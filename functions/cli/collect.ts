@@ -136,7 +136,13 @@ function collectOnce(
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    { ...wiring, backoff: wiring.backoff.resting, secrets, ...limitsOf(config) },
+    {
+      ...wiring,
+      backoff: wiring.backoff.resting,
+      timedOut: wiring.backoff.timedOut,
+      secrets,
+      ...limitsOf(config),
+    },
   );
 }
 

@@ -249,7 +249,9 @@ export const configSchema = z
       .min(1)
       .max(5)
       .default(3)
-      .describe('Attempts per sample for retryable failures (timeouts, resets, 5xx). Default 3.'),
+      .describe(
+        "Attempts per sample for retryable failures (timeouts, resets, 5xx); one while the target's last sample timed out. Default 3.",
+      ),
     deploy: deploySchema.prefault({}),
   })
   .superRefine(

@@ -18,6 +18,11 @@ export function scopeOf(targetNames: readonly string[]): string {
 export class CarriedBackoff {
   /** Target name → epoch ms before which it is not polled; shared by every scope of this process. */
   readonly resting = new Map<string, number>();
+  /**
+   * Targets whose last sample timed out, probed with one attempt until one answers. In memory only: after a cold
+   * start a hanging target costs one sample's full attempts before it is known again.
+   */
+  readonly timedOut = new Set<string>();
   private readonly loaded = new Map<string, Promise<void>>();
   private readonly saved = new Map<string, string>();
 

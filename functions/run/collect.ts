@@ -70,6 +70,8 @@ export interface RunDependencies {
   discovery?: ProjectDiscovery;
   /** Target name → epoch ms before which it is not polled (after a 429); kept by the caller across runs. */
   backoff?: Map<string, number>;
+  /** Targets whose last sample timed out, probed with one attempt (see `SampleContext`); kept across runs. */
+  timedOut?: Set<string>;
   now?: () => number;
   signal?: AbortSignal;
   /** The HTTP edge of the samples: a seam for unit tests. @default httpGet */
@@ -113,6 +115,7 @@ export async function collect(plan: RunPlan, input: RunDependencies): Promise<Ru
     maxAttempts: deps.maxAttempts,
     stopAt: plan.stopSamplingAt,
     backoff: deps.backoff ?? new Map(),
+    timedOut: deps.timedOut ?? new Set(),
     now,
     signal,
     limitAccount,

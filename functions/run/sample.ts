@@ -30,6 +30,11 @@ export interface SampleContext {
   stopAt: number;
   /** Target name → epoch ms before which it is not polled, after a 429. Shared by the run's samples. */
   backoff: Map<string, number>;
+  /**
+   * Names of targets whose last polled sample ended in a timeout: each of their samples makes one attempt, not
+   * `maxAttempts`, until one is answered. Shared by the run's samples; absent, every sample has every attempt.
+   */
+  timedOut?: Set<string>;
   now: () => number;
   /**
    * A scheduled run (not `--once`): a sample whose window `[at, at + interval)` closed before the run reached
@@ -135,13 +140,19 @@ export async function takeSample(
     return attempt();
   };
 
+  // A server that let the last sample's attempts run into their timeouts is probed once, not retried: every
+  // retry of it holds a request slot, and the run, for a whole timeout more.
+  const maxAttempts = context.timedOut?.has(target.name) ? 1 : context.maxAttempts;
   let failure: Failure | undefined;
   try {
     for (let attemptNo = 1; ; attemptNo++) {
       const result = await attemptWithFreshKey();
-      if (!('outcome' in result)) return record(result);
+      if (!('outcome' in result)) {
+        context.timedOut?.delete(target.name);
+        return record(result);
+      }
       failure = result;
-      if (!result.retryable || attemptNo >= context.maxAttempts || context.signal?.aborted) break;
+      if (!result.retryable || attemptNo >= maxAttempts || context.signal?.aborted) break;
       const wait = result.retryAfterMs ?? retryDelayOf(attemptNo, context.retryDelayMs ?? 250);
       // A retry that could not start before sampling stops is not worth the wait.
       if (context.now() + wait >= context.stopAt) break;
@@ -156,6 +167,8 @@ export async function takeSample(
   if (failure.outcome === 'rate_limited') {
     context.backoff.set(target.name, context.now() + (failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS));
   }
+  if (attempts > 0 && failure.outcome === 'timeout') context.timedOut?.add(target.name);
+  else if (attempts > 0) context.timedOut?.delete(target.name);
   return record(failure);
 }
 

@@ -21,7 +21,10 @@ export type ScheduledRunDependencies = Omit<
   RunDependencies,
   'concurrency' | 'maxInFlightPerAccount' | 'maxAttempts' | 'backoff'
 > & {
-  /** 429 back-offs carried across runs and processes: loaded before the run, saved after it. */
+  /**
+   * 429 back-offs carried across runs and processes (loaded before the run, saved after it), and the targets
+   * that last timed out, across the runs of this process.
+   */
   backoff?: CarriedBackoff;
   /** The target names that scope the carried back-offs. @default the run's targets */
   scope?: readonly string[];
@@ -44,7 +47,11 @@ export async function scheduledRun(run: ScheduledRun, deps: ScheduledRunDependen
       finishBy: run.finishBy,
       missClosedWindows: run.missClosedWindows ?? true,
     },
-    { ...wiring, ...limitsOf(run.config), ...(backoff ? { backoff: backoff.resting } : {}) },
+    {
+      ...wiring,
+      ...limitsOf(run.config),
+      ...(backoff ? { backoff: backoff.resting, timedOut: backoff.timedOut } : {}),
+    },
   );
   await backoff?.save(scope, names);
   return summary;

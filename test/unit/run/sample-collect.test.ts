@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
 import type { Target } from '../../../functions/config/schema.js';
+import { TransportError } from '../../../functions/http/get.js';
 import { WriteError } from '../../../functions/influx/writer.js';
 import { collect, type RunPlan } from '../../../functions/run/collect.js';
 import {
@@ -163,6 +164,39 @@ describe('takeSample', () => {
     const context = { ...contextOf(get, clock), stopAt: clock.now() + 4_000 };
     expect(await takeSample(planned, context)).toMatchObject({ outcome: 'upstream', attempts: 1 });
     expect(get.requests).toHaveLength(1);
+  });
+
+  it('probes a target whose last sample timed out with one attempt, and retries it fully once it answers', async () => {
+    const answers = ['hang', 'hang', 'hang', 'hang', 'ok', 'busy', 'busy', 'busy'];
+    const get = fakeGet((_, index) => {
+      const answer = answers[index];
+      if (answer === 'hang') throw new TransportError('timeout', 'no answer within 10000 ms');
+      return answer === 'ok' ? json({ online: 7 }) : json({ message: 'busy' }, 503);
+    });
+    const context = { ...contextOf(get), timedOut: new Set<string>() };
+    expect(await takeSample(planned, context)).toMatchObject({ outcome: 'timeout', attempts: 3 });
+    expect([...context.timedOut]).toEqual(['t1']);
+    expect(await takeSample(planned, context)).toMatchObject({ outcome: 'timeout', attempts: 1 });
+    expect(await takeSample(planned, context)).toMatchObject({ outcome: 'ok', attempts: 1 });
+    expect(context.timedOut.size).toBe(0);
+    expect(await takeSample(planned, context)).toMatchObject({ outcome: 'upstream', attempts: 3 });
+    expect(get.requests).toHaveLength(answers.length);
+  });
+
+  it('stops probing a timed-out target once it answers, even with an error', async () => {
+    const get = fakeGet((_, index) => {
+      if (index === 0) throw new TransportError('timeout', 'no answer within 10000 ms');
+      return json({ message: 'busy' }, 503);
+    });
+    const context = { ...contextOf(get), maxAttempts: 1, timedOut: new Set<string>() };
+    await takeSample(planned, context);
+    expect(context.timedOut.has('t1')).toBe(true);
+    // It answered: a server that answers is retried as any other again.
+    expect(await takeSample(planned, { ...context, maxAttempts: 3 })).toMatchObject({
+      outcome: 'upstream',
+      attempts: 1,
+    });
+    expect(context.timedOut.has('t1')).toBe(false);
   });
 
   it('starts no attempt once the run has reached its stop time', async () => {

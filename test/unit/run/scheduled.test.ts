@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/config/load.js';
+import { TransportError } from '../../../functions/http/get.js';
 import { CarriedBackoff, scopeOf } from '../../../functions/run/backoff.js';
 import { scheduledRun, summaryFields } from '../../../functions/run/scheduled.js';
 import { RunSecrets } from '../../../functions/secrets/run-secrets.js';
@@ -47,5 +48,30 @@ describe('scheduledRun', () => {
     expect(get.requests).toHaveLength(0);
     expect(JSON.parse(spill.state.get(scopeOf(names)) as string)).toEqual({ resting: until });
     expect(summaryFields(summary)).toMatchObject({ samples: 7, ok: 0, failed: 0, missed: 7, points_lost: 0 });
+  });
+
+  it('probes a target that timed out in the run before with one attempt, as a warm function does', async () => {
+    const [, resting] = config.targets;
+    const targets = [resting as (typeof config.targets)[number]];
+    const log = recordingLog();
+    const backoff = new CarriedBackoff(undefined, log);
+    const get = fakeGet(() => {
+      throw new TransportError('timeout', 'no answer within 10000 ms');
+    });
+    const run = () =>
+      scheduledRun(
+        { config, targets, tick: Date.now(), finishBy: Date.now() + 60_000, missClosedWindows: false },
+        {
+          secrets: new RunSecrets(new MemorySecrets({ 'collector/example': { apiKey: 'k-1234' } })),
+          sink: new MemorySink(),
+          log,
+          get,
+          backoff,
+        },
+      );
+
+    expect((await run()).records).toMatchObject([{ outcome: 'timeout', attempts: config.maxAttempts }]);
+    expect((await run()).records).toMatchObject([{ outcome: 'timeout', attempts: 1 }]);
+    expect(get.requests).toHaveLength(config.maxAttempts + 1);
   });
 });
