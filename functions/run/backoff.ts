@@ -12,8 +12,9 @@ export function scopeOf(targetNames: readonly string[]): string {
 }
 
 /**
- * 429 back-offs, remembered in memory while the process lives and in the spill store across cold starts and
- * cron runs. Each scope (shard) has its own state object, written only when it changed.
+ * What a target's earlier samples taught the runs after them. 429 back-offs, remembered in memory while the
+ * process lives and in the spill store across cold starts and cron runs (each scope, a shard, has its own state
+ * object, written only when it changed); and which targets last timed out, in memory only.
  */
 export class CarriedBackoff {
   /** Target name → epoch ms before which it is not polled; shared by every scope of this process. */
