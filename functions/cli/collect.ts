@@ -136,13 +136,7 @@ function collectOnce(
       stopSamplingAt: now + sampling,
       finishBy: now + sampling + writeReserveMs(config),
     },
-    {
-      ...wiring,
-      backoff: wiring.backoff.resting,
-      timedOut: wiring.backoff.timedOut,
-      secrets,
-      ...limitsOf(config),
-    },
+    { ...wiring, ...wiring.backoff.forRun(), secrets, ...limitsOf(config) },
   );
 }
 

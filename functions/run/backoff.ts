@@ -32,6 +32,11 @@ export class CarriedBackoff {
     private readonly log: RunLog,
   ) {}
 
+  /** What a run reads and updates of it: the same objects every run, so each run learns from the last. */
+  forRun(): { backoff: Map<string, number>; timedOut: Set<string> } {
+    return { backoff: this.resting, timedOut: this.timedOut };
+  }
+
   /** Loads a scope's state once per process; a store that cannot be read only costs the memory of earlier 429s. */
   load(scope: string): Promise<void> {
     let loading = this.loaded.get(scope);

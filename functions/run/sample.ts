@@ -143,15 +143,11 @@ export async function takeSample(
   // A server that let the last sample's attempts run into their timeouts is probed once, not retried: every
   // retry of it holds a request slot, and the run, for a whole timeout more.
   const maxAttempts = context.timedOut?.has(target.name) ? 1 : context.maxAttempts;
-  let failure: Failure | undefined;
+  let result: Sample | Failure;
   try {
     for (let attemptNo = 1; ; attemptNo++) {
-      const result = await attemptWithFreshKey();
-      if (!('outcome' in result)) {
-        context.timedOut?.delete(target.name);
-        return record(result);
-      }
-      failure = result;
+      result = await attemptWithFreshKey();
+      if (!('outcome' in result)) break;
       if (!result.retryable || attemptNo >= maxAttempts || context.signal?.aborted) break;
       const wait = result.retryAfterMs ?? retryDelayOf(attemptNo, context.retryDelayMs ?? 250);
       // A retry that could not start before sampling stops is not worth the wait.
@@ -162,14 +158,15 @@ export async function takeSample(
     }
   } catch (error) {
     // A rotated secret that no longer parses is a config failure like any other.
-    failure = configFailure(error);
+    result = configFailure(error);
   }
-  if (failure.outcome === 'rate_limited') {
+  const failure = 'outcome' in result ? result : undefined;
+  if (failure?.outcome === 'rate_limited') {
     context.backoff.set(target.name, context.now() + (failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS));
   }
-  if (attempts > 0 && failure.outcome === 'timeout') context.timedOut?.add(target.name);
+  if (attempts > 0 && failure?.outcome === 'timeout') context.timedOut?.add(target.name);
   else if (attempts > 0) context.timedOut?.delete(target.name);
-  return record(failure);
+  return record(result);
 }
 
 /** Longest pause between two attempts of a sample, in ms. */

@@ -47,11 +47,7 @@ export async function scheduledRun(run: ScheduledRun, deps: ScheduledRunDependen
       finishBy: run.finishBy,
       missClosedWindows: run.missClosedWindows ?? true,
     },
-    {
-      ...wiring,
-      ...limitsOf(run.config),
-      ...(backoff ? { backoff: backoff.resting, timedOut: backoff.timedOut } : {}),
-    },
+    { ...wiring, ...limitsOf(run.config), ...backoff?.forRun() },
   );
   await backoff?.save(scope, names);
   return summary;

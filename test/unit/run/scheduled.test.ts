@@ -51,8 +51,7 @@ describe('scheduledRun', () => {
   });
 
   it('probes a target that timed out in the run before with one attempt, as a warm function does', async () => {
-    const [, resting] = config.targets;
-    const targets = [resting as (typeof config.targets)[number]];
+    const targets = config.targets.filter((target) => target.name === 'resting');
     const log = recordingLog();
     const backoff = new CarriedBackoff(undefined, log);
     const get = fakeGet(() => {
